@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses configuration once at start-up. Every process builds one typed config object from its environment
+ * with this; nothing else reads process.env. Fails fast with every problem listed, not just the first.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** Reusable fields shared by every Hourglass process. */
+export const fields = {
+  port: z.coerce.number().int().min(0).max(65535),
+  url: z.url(),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  kafkaBrokers: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  temporalAddress: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  nodeEnv: z.enum(['development', 'test', 'production']),
+  secret: z.string().min(16, 'must be at least 16 characters'),
+};
+
+/** The part of every service's config that is the same everywhere. */
+export const baseServiceSchema = z.object({
+  SERVICE_NAME: z.string().min(1),
+  NODE_ENV: fields.nodeEnv.default('development'),
+  PORT: fields.port.default(0),
+  LOG_LEVEL: fields.logLevel.default('info'),
+  DATABASE_URL: fields.databaseUrl,
+  KAFKA_BROKERS: fields.kafkaBrokers,
+  TEMPORAL_ADDRESS: fields.temporalAddress,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  JWT_SECRET: fields.secret,
+});
+export type BaseServiceConfig = z.infer<typeof baseServiceSchema>;
+
+export { z };

@@ -1,0 +1,48 @@
+/**
+ * Every refusal Hourglass gives has a code from this table, and this table is the only place that maps a code to an
+ * HTTP status. Domain code throws DomainError; the HTTP layer turns it into `{ error, message, ...details }`.
+ */
+export const errorStatus = {
+  VALIDATION_FAILED: 422,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  NO_CREDITS: 402,
+  session_limit_exceeded: 403,
+  minutes_limit_exceeded: 403,
+  COOLDOWN_ACTIVE: 409,
+  SESSION_ALREADY_ACTIVE: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  INVALID_TRANSITION: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  SIGNATURE_INVALID: 400,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class DomainError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+    this.status = errorStatus[code];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'DomainError' && 'code' in e);
+}
+
+export const notFound = (what: string, details: Record<string, unknown> = {}) => new DomainError('NOT_FOUND', `${what} not found`, details);

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '@hourglass/logger';
+import { errorHandler, notFoundHandler } from './errors';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) otherwise. */
+  check: () => Promise<unknown>;
+}
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  readiness: ReadinessCheck[];
+  /** Adds the service's routes; runs after the shell's middleware and before its 404/error handlers. */
+  routes?: (app: Express) => void;
+  /** Bodies larger than this are refused with 413 (JSON and raw webhook bodies alike). */
+  bodyLimit?: string;
+}
+
+export interface HttpApp {
+  app: Express;
+  registry: Registry;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    /** The exact bytes received, kept for signature verification of webhooks. */
+    rawBody?: Buffer;
+  }
+}
+
+const READINESS_TIMEOUT_MS = 2000;
+
+/**
+ * The shell every Hourglass HTTP process shares: request ids, JSON logs, JSON bodies (raw bytes kept),
+ * /healthz, /readyz, /metrics, then the service's routes, then 404 and error handlers that always answer JSON.
+ */
+export function createHttpApp({ service, logger, readiness, routes, bodyLimit = '1mb' }: HttpAppOptions): HttpApp {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.header('x-request-id');
+    req.id = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', req.id);
+    const end = duration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      end({ route });
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as Request).id,
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(
+    express.json({
+      limit: bodyLimit,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => {
+        (req as Request).rawBody = Buffer.from(buf);
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      readiness.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), READINESS_TIMEOUT_MS);
+          return { name, ok: true };
+        } catch (e) {
+          return { name, ok: false, error: (e as Error).message };
+        }
+      }),
+    );
+    const ok = results.every((r) => r.ok);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', service, checks: results });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  routes?.(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, registry };
+}
+
+function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: string } }).route?.path;
+  return route ? `${req.baseUrl}${route}` : 'unmatched';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

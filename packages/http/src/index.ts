@@ -1,0 +1,4 @@
+export { createHttpApp, type HttpApp, type HttpAppOptions, type ReadinessCheck } from './app';
+export { errorHandler, notFoundHandler } from './errors';
+export { parseInput } from './validate';
+export { listen, type RunningServer } from './server';

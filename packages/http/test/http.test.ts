@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { DomainError } from '@hourglass/errors';
+import { silentLogger } from '@hourglass/logger';
+import { createHttpApp, listen, parseInput, type RunningServer } from '../src';
+
+describe('http app shell', () => {
+  let server: RunningServer;
+  let dependencyUp = true;
+
+  beforeAll(async () => {
+    const { app } = createHttpApp({
+      service: 'test',
+      logger: silentLogger(),
+      readiness: [{ name: 'db', check: async () => { if (!dependencyUp) throw new Error('db down'); } }],
+      routes: (app) => {
+        app.post('/things', (req, res) => {
+          const body = parseInput(z.object({ name: z.string().min(1) }), req.body);
+          res.status(201).json({ name: body.name, raw: req.rawBody?.toString('utf8') });
+        });
+        app.get('/refuse', () => { throw new DomainError('NO_CREDITS', 'No sessions available.', { free_remaining: 0 }); });
+        app.get('/async-refuse', async () => { throw new DomainError('COOLDOWN_ACTIVE', 'wait', { retry_after_seconds: 5 }); });
+        app.get('/boom', () => { throw new Error('secret internals'); });
+      },
+    });
+    server = await listen(app, 0);
+  });
+  afterAll(() => server.close());
+
+  const call = (path: string, init?: RequestInit) => fetch(server.url + path, init).then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers }));
+
+  it('serves health, readiness and metrics', async () => {
+    expect((await call('/healthz')).status).toBe(200);
+    dependencyUp = true;
+    expect((await call('/readyz')).status).toBe(200);
+    dependencyUp = false;
+    const notReady = await call('/readyz');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.checks).toEqual([{ name: 'db', ok: false, error: 'db down' }]);
+    const metrics = await fetch(server.url + '/metrics').then((r) => r.text());
+    expect(metrics).toMatch(/http_requests_total\{.*route="\/readyz".*\}/);
+  });
+
+  it('validates bodies with a structured 422 and keeps the raw bytes', async () => {
+    const bad = await call('/things', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '' }) });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toBe('VALIDATION_FAILED');
+    expect(bad.body.issues[0].path).toBe('name');
+    const good = await call('/things', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": "x"}' });
+    expect(good).toMatchObject({ status: 201, body: { name: 'x', raw: '{"name": "x"}' } });
+  });
+
+  it('answers malformed JSON with 400, not 500', async () => {
+    const res = await call('/things', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('BAD_REQUEST');
+  });
+
+  it('maps domain refusals (sync and async) to their status with details, and hides internals on 500', async () => {
+    expect(await call('/refuse')).toMatchObject({ status: 402, body: { error: 'NO_CREDITS', free_remaining: 0 } });
+    expect(await call('/async-refuse')).toMatchObject({ status: 409, body: { error: 'COOLDOWN_ACTIVE', retry_after_seconds: 5 } });
+    const boom = await call('/boom');
+    expect(boom.status).toBe(500);
+    expect(JSON.stringify(boom.body)).not.toMatch(/secret internals/);
+    expect((await call('/nowhere')).status).toBe(404);
+  });
+
+  it('propagates a caller request id', async () => {
+    const res = await call('/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+  });
+});

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { signToken, type Role } from '@hourglass/auth';
+
+/**
+ * The running test stack, as `npm test` describes it in HOURGLASS_* variables (see ARCHITECTURE.md).
+ * Tests read the stack only through this, so a missing variable fails with a clear message.
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through \`npm test\` (it starts the stack and sets HOURGLASS_* variables)`);
+  return value;
+}
+
+export const stack = {
+  get pgAdminUrl() { return required('HOURGLASS_PG_ADMIN_URL'); },
+  get sessionsDatabaseUrl() { return required('HOURGLASS_SESSIONS_DATABASE_URL'); },
+  get billingDatabaseUrl() { return required('HOURGLASS_BILLING_DATABASE_URL'); },
+  get notificationsDatabaseUrl() { return required('HOURGLASS_NOTIFICATIONS_DATABASE_URL'); },
+  get kafkaBrokers() { return required('HOURGLASS_KAFKA_BROKERS').split(','); },
+  get temporalAddress() { return required('HOURGLASS_TEMPORAL_ADDRESS'); },
+  get temporalNamespace() { return process.env.HOURGLASS_TEMPORAL_NAMESPACE ?? 'default'; },
+  get temporalTestServer() { return required('HOURGLASS_TEMPORAL_TEST_SERVER'); },
+  get stripeApiUrl() { return required('HOURGLASS_STRIPE_API_URL'); },
+  get sessionsUrl() { return required('HOURGLASS_SESSIONS_URL'); },
+  get billingUrl() { return required('HOURGLASS_BILLING_URL'); },
+  get notificationsUrl() { return required('HOURGLASS_NOTIFICATIONS_URL'); },
+  get jwtSecret() { return required('HOURGLASS_JWT_SECRET'); },
+};
+
+export function uniqueId(prefix = 'u'): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+export function tokenFor(sub: string, role: Role = 'user', secret = stack.jwtSecret): Promise<string> {
+  return signToken({ sub, role }, secret);
+}
+
+/**
+ * Polls until check returns a value that is not undefined/false, or fails after timeoutMs with the last error.
+ * For asynchronous hops (Kafka, workers) — never for time-dependent logic, which uses time-skipping.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, { timeoutMs = 20000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface JsonResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** fetch + JSON, for tests that talk to the services' public APIs. */
+export async function api<T = any>(baseUrl: string, path: string, { method = 'GET', token, body, headers = {} }: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+  const res = await fetch(new URL(path, baseUrl), {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}

@@ -1,0 +1,10 @@
+// Public surface of @hourglass/workflows for clients and workers: contracts only. Workflow code is loaded by the
+// worker from `workflowsPath` and never imported directly outside workflow bundles.
+export * from './contracts/common';
+export * from './contracts/billing';
+export * from './contracts/sessions';
+export * from './contracts/messages';
+export { gateRules } from './workflows/gate-rules';
+
+/** Path of the workflow code for `Worker.create({ workflowsPath })` / `bundleWorkflowCode`. */
+export const workflowsPath = require.resolve('./workflows');

@@ -1,0 +1,24 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { refusalTypes, type RefusalType } from '../contracts/common';
+
+export function refuse(type: RefusalType, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
+}
+
+/** The refusal an activity reported (e.g. NO_CREDITS from billing), if that is what this error is. */
+export function refusalOf(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type && refusalTypes.includes(cause.type)) return cause;
+  return undefined;
+}
+
+/**
+ * Re-throws an activity refusal as the handler's own ApplicationFailure (so the update caller sees type and details);
+ * any other error becomes a non-retryable START_FAILED failure rather than failing the workflow task.
+ */
+export function asUpdateFailure(err: unknown, fallbackMessage: string): ApplicationFailure {
+  const refusal = refusalOf(err);
+  if (refusal) return ApplicationFailure.create({ type: refusal.type!, message: refusal.message, details: refusal.details as unknown[], nonRetryable: true });
+  if (err instanceof ApplicationFailure) return err;
+  return ApplicationFailure.create({ type: 'START_FAILED', message: `${fallbackMessage}: ${(err as Error)?.message ?? String(err)}`, nonRetryable: true });
+}

@@ -78,3 +78,30 @@ export async function api<T = any>(baseUrl: string, path: string, { method = 'GE
   }
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
+
+import { createPool, dropDatabase, ensureDatabase, migrate, withDatabase, type MigrationSet, type Pool } from '@hourglass/postgres';
+
+export interface ThrowawayDatabase {
+  name: string;
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh database on the test Postgres with the given migrations applied; drop() removes it. One per test file. */
+export async function throwawayDatabase(prefix: string, migrations: MigrationSet[] = []): Promise<ThrowawayDatabase> {
+  const name = `t_${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(stack.pgAdminUrl, name);
+  const url = withDatabase(stack.pgAdminUrl, name);
+  await migrate(url, migrations);
+  const pool = createPool({ connectionString: url, max: 10, applicationName: `test-${prefix}` });
+  return {
+    name,
+    url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await dropDatabase(stack.pgAdminUrl, name);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
+import { headersToStrings, type KafkaClient } from './client';
+
+export interface HandledEvent<T extends TopicName = TopicName> {
+  topic: T;
+  key: string;
+  eventId: string;
+  message: EventOf<T>;
+  headers: Record<string, string>;
+  /** The transaction the dedupe mark lives in: write the effect with it, and both commit or neither does. */
+  client: PoolClient;
+}
+
+interface LoggerLike {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface IdempotentConsumerOptions<T extends TopicName> {
+  kafka: KafkaClient;
+  pool: Pool;
+  groupId: string;
+  topics: readonly T[];
+  handler: (event: HandledEvent<T>) => Promise<void>;
+  logger: LoggerLike;
+  /** Attempts before a failing event goes to `<topic>.dlq`. */
+  maxAttempts?: number;
+  backoffMs?: number;
+  /** Called when the consumer crashed and kafkajs will not restart it: the process should exit non-zero. */
+  onFatal?: (err: Error) => void;
+}
+
+export interface IdempotentConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): { processed: number; duplicates: number; deadLettered: number };
+}
+
+class PoisonMessage extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Consumes registry topics (read-committed) and applies each event's effect at most once per consumer group: the
+ * processed_events mark and the handler's writes share one Postgres transaction. A failing handler is retried with
+ * backoff; after maxAttempts — or at once for a message that cannot be decoded — the message goes to `<topic>.dlq`
+ * with the error attached, and the partition moves on.
+ */
+export function createIdempotentConsumer<T extends TopicName>(options: IdempotentConsumerOptions<T>): IdempotentConsumer {
+  const { kafka, pool, groupId, topics, handler, logger, maxAttempts = 5, backoffMs = 200, onFatal } = options;
+  const counts = { processed: 0, duplicates: 0, deadLettered: 0 };
+  let consumer: Consumer | null = null;
+  let dlq: Producer | null = null;
+
+  function decode(topic: string, message: KafkaMessage): Omit<HandledEvent<T>, 'client'> {
+    const headers = headersToStrings(message.headers);
+    const eventId = headers['event-id'];
+    if (!eventId || !UUID.test(eventId)) throw new PoisonMessage('missing or invalid event-id header');
+    if (!isTopicName(topic)) throw new PoisonMessage(`unknown topic ${topic}`);
+    if (!message.value) throw new PoisonMessage('empty message value');
+    let decoded: EventOf<T>;
+    try {
+      decoded = decodeEvent(topic as T, message.value) as EventOf<T>;
+    } catch (e) {
+      throw new PoisonMessage(`cannot decode as ${topic}: ${(e as Error).message}`);
+    }
+    return { topic: topic as T, key: message.key?.toString('utf8') ?? '', eventId, message: decoded, headers };
+  }
+
+  async function applyOnce(event: Omit<HandledEvent<T>, 'client'>): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query(
+        'INSERT INTO processed_events (consumer_group, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [groupId, event.eventId, event.topic],
+      );
+      if (rowCount === 0) {
+        counts.duplicates++;
+        await client.query('ROLLBACK');
+        return;
+      }
+      await handler({ ...event, client });
+      await client.query('COMMIT');
+      counts.processed++;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, attempts: number): Promise<void> {
+    await dlq!.send({
+      topic: dlqTopic(topic),
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...headersToStrings(message.headers),
+            'dlq-error': error.message.slice(0, 1000),
+            'dlq-original-topic': topic,
+            'dlq-original-partition': String(partition),
+            'dlq-original-offset': message.offset,
+            'dlq-attempts': String(attempts),
+            'dlq-consumer-group': groupId,
+          },
+        },
+      ],
+    });
+    counts.deadLettered++;
+    logger.error({ topic, partition, offset: message.offset, err: error, attempts }, 'message dead-lettered');
+  }
+
+  return {
+    async start() {
+      dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await dlq.connect();
+      consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        logger.error({ err: payload.error, groupId, restart: payload.restart }, 'kafka consumer crashed');
+        if (!payload.restart) onFatal?.(payload.error);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: 3,
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          let event: Omit<HandledEvent<T>, 'client'>;
+          try {
+            event = decode(topic, message);
+          } catch (e) {
+            await deadLetter(topic, partition, message, e as Error, 0);
+            return;
+          }
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await applyOnce(event);
+              return;
+            } catch (e) {
+              if (attempt >= maxAttempts) {
+                await deadLetter(topic, partition, message, e as Error, attempt);
+                return;
+              }
+              logger.warn({ err: e, topic, eventId: event.eventId, attempt }, 'event handler failed; retrying');
+              await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+              await heartbeat();
+            }
+          }
+        },
+      });
+    },
+    async stop() {
+      await consumer?.disconnect().catch(() => undefined);
+      await dlq?.disconnect().catch(() => undefined);
+    },
+    stats: () => ({ ...counts }),
+  };
+}

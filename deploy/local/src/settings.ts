@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { cacheDir } from './cache';
+import { findFreePorts, parsePort, type NamedPort } from './ports';
+import { selectInstances, serviceInstances, type ServiceInstance, type SkippedService } from './services';
+
+/**
+ * Everything that differs between `npm start` (fixed ports, state kept in `.hourglass/`) and `npm test` (free
+ * ports, a fresh temp dir, a random JWT secret), resolved once from the environment.
+ */
+
+export type Mode = 'start' | 'test';
+
+export const INFRA_PORTS = {
+  postgres: { name: 'postgres', env: 'HOURGLASS_PG_PORT', port: 5433 },
+  kafka: { name: 'kafka', env: 'HOURGLASS_KAFKA_PORT', port: 9092 },
+  kafkaController: { name: 'kafka controller', env: 'HOURGLASS_KAFKA_CONTROLLER_PORT', port: 9093 },
+  temporal: { name: 'temporal', env: 'HOURGLASS_TEMPORAL_PORT', port: 7233 },
+  temporalUi: { name: 'temporal UI', env: 'HOURGLASS_TEMPORAL_UI_PORT', port: 8233 },
+  stripe: { name: 'stripe-mock', env: 'HOURGLASS_STRIPE_PORT', port: 12111 },
+  stripeHttps: { name: 'stripe-mock https', env: 'HOURGLASS_STRIPE_HTTPS_PORT', port: 12112 },
+} as const;
+
+export type InfraPortKey = keyof typeof INFRA_PORTS;
+
+export const DEV_JWT_SECRET = 'hourglass-dev-secret';
+
+export interface StackSettings {
+  mode: Mode;
+  repoRoot: string;
+  cacheDir: string;
+  /** All state: Postgres cluster, Kafka log dirs, Temporal SQLite file, logs, pid files. */
+  dataDir: string;
+  logDir: string;
+  runDir: string;
+  /** Interface the infrastructure binds to and URLs use. */
+  host: string;
+  infraPorts: Record<InfraPortKey, number>;
+  /** Port of each service instance, by instance name. */
+  servicePorts: Record<string, number>;
+  /** Every service instance (ports and URLs exist for all of them)… */
+  instances: ServiceInstance[];
+  /** …and the ones to start (HOURGLASS_SERVICES). */
+  selected: ServiceInstance[];
+  deselected: SkippedService[];
+  jwtSecret: string;
+  nodeEnv: 'development' | 'test';
+  logLevel: string;
+  temporalNamespace: string;
+  /** Serve Temporal's Web UI (not under test: saves memory and startup time). */
+  temporalUi: boolean;
+  postgres: { user: string; password: string; durable: boolean };
+}
+
+export interface ResolveOptions {
+  mode: Mode;
+  repoRoot: string;
+  env?: NodeJS.ProcessEnv;
+  /** For `test`: the fresh temp dir. */
+  dataDir?: string;
+}
+
+export async function resolveSettings(o: ResolveOptions): Promise<StackSettings> {
+  const env = o.env ?? process.env;
+  const instances = serviceInstances();
+  const { selected, skipped: deselected } = selectInstances(instances, env.HOURGLASS_SERVICES);
+  const infraKeys = Object.keys(INFRA_PORTS) as InfraPortKey[];
+  const infraPorts = {} as Record<InfraPortKey, number>;
+  const servicePorts: Record<string, number> = {};
+
+  if (o.mode === 'test') {
+    const free = await findFreePorts(infraKeys.length + instances.length);
+    infraKeys.forEach((k, i) => (infraPorts[k] = free[i]!));
+    instances.forEach((s, i) => (servicePorts[s.name] = free[infraKeys.length + i]!));
+  } else {
+    for (const k of infraKeys) infraPorts[k] = parsePort(env[INFRA_PORTS[k].env], INFRA_PORTS[k].env) ?? INFRA_PORTS[k].port;
+    for (const s of instances) servicePorts[s.name] = parsePort(env[s.portEnv], s.portEnv) ?? s.defaultPort;
+  }
+
+  const dataDir = o.dataDir ?? (env.HOURGLASS_DATA_DIR ? path.resolve(env.HOURGLASS_DATA_DIR) : path.join(o.repoRoot, '.hourglass'));
+  return {
+    mode: o.mode,
+    repoRoot: o.repoRoot,
+    cacheDir: cacheDir(env),
+    dataDir,
+    logDir: path.join(dataDir, 'logs'),
+    runDir: path.join(dataDir, 'run'),
+    host: '127.0.0.1',
+    infraPorts,
+    servicePorts,
+    instances,
+    selected,
+    deselected,
+    jwtSecret: o.mode === 'test' ? randomBytes(32).toString('hex') : env.JWT_SECRET || DEV_JWT_SECRET,
+    nodeEnv: o.mode === 'test' ? 'test' : 'development',
+    logLevel: env.LOG_LEVEL || 'info',
+    temporalNamespace: 'default',
+    temporalUi: o.mode === 'start',
+    postgres: { user: 'postgres', password: 'postgres', durable: o.mode === 'start' },
+  };
+}
+
+/** Every port the stack will bind, named, for the "already in use" check. */
+export function namedPorts(s: StackSettings): NamedPort[] {
+  const infra = (Object.keys(INFRA_PORTS) as InfraPortKey[])
+    .filter((k) => k !== 'temporalUi' || s.temporalUi)
+    .map((k) => ({ name: INFRA_PORTS[k].name, port: s.infraPorts[k], env: s.mode === 'start' ? INFRA_PORTS[k].env : undefined }));
+  const services = s.selected.map((i) => ({ name: i.name, port: s.servicePorts[i.name]!, env: s.mode === 'start' ? i.portEnv : undefined }));
+  return [...infra, ...services];
+}

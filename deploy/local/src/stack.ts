@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { installKafka, startKafka, type RunningKafka } from './components/kafka';
+import { installPostgres, startPostgres, type PostgresBinaries, type RunningPostgres } from './components/postgres';
+import { installStripeMock, startStripeMock, type RunningStripeMock } from './components/stripe-mock';
+import { installTemporal, startTemporal, type RunningTemporal } from './components/temporal';
+import { installTemporalTestServer } from './components/temporal-test-server';
+import type { Running, StartContext } from './components/types';
+import { AbortedError, asComponentError, ComponentError } from './errors';
+import { fail, ok, warn } from './output';
+import { assertPortsFree } from './ports';
+import { reapStale } from './process';
+import { apiUrls, DATABASES, startServices, urlEnvName, type Database, type RunningService, type SkippedService } from './services';
+import { namedPorts, type StackSettings } from './settings';
+
+/** Installs and starts the whole stack: infrastructure first (in parallel), then the services. */
+
+export interface Installed {
+  postgres: PostgresBinaries;
+  kafkaLibs: string;
+  temporal: string;
+  temporalTestServer: string;
+  stripeMock: string;
+}
+
+/** Installs whatever is missing from the cache (in parallel); one line when everything was already there. */
+export async function installAll(cache: string): Promise<Installed> {
+  const started = Date.now();
+  const [postgres, kafkaLibs, temporal, temporalTestServer, stripeMock] = await Promise.all([
+    installPostgres(),
+    installKafka(cache),
+    installTemporal(cache),
+    installTemporalTestServer(cache),
+    installStripeMock(cache),
+  ]);
+  ok(`tools ready in ${cache}`, started);
+  return { postgres, kafkaLibs, temporal, temporalTestServer, stripeMock };
+}
+
+export interface Stack {
+  settings: StackSettings;
+  installed: Installed;
+  postgres: RunningPostgres;
+  kafka: RunningKafka;
+  temporal: RunningTemporal;
+  stripeMock: RunningStripeMock;
+  services: RunningService[];
+  /** Services not started: entry file missing, or not selected with HOURGLASS_SERVICES. */
+  skipped: SkippedService[];
+  databaseUrls: Record<Database, string>;
+  /** `SESSIONS_URL` → URL, one per API (also for skipped ones). */
+  apiUrls: Record<string, string>;
+  /** The HOURGLASS_* variables tests read (ARCHITECTURE.md, "Test environment"), plus HOURGLASS_LOG_DIR. */
+  testEnv: Record<string, string>;
+  /** Every log file, by process name. */
+  logFiles: { name: string; file: string }[];
+  /** Stops everything in reverse order: services, stripe-mock, Temporal, Kafka, Postgres. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartStackOptions {
+  signal?: AbortSignal;
+  /** Called with the failure before the components already up are stopped (so it is reported first). */
+  onFailure?: (e: Error) => void;
+}
+
+async function stopInOrder(groups: Running[][]): Promise<void> {
+  for (const group of groups) {
+    await Promise.all(
+      group.map(async (r) => {
+        const started = Date.now();
+        await r.stop();
+        ok(`${r.name} stopped`, started);
+      }),
+    );
+  }
+}
+
+/** Reaps processes a crashed earlier run left behind (their pid files are in the run dir). */
+async function reapLeftovers(runDir: string): Promise<void> {
+  if (!existsSync(runDir)) return;
+  const pidFiles = readdirSync(runDir).filter((f) => f.endsWith('.pid'));
+  const reaped = await Promise.all(pidFiles.map((f) => reapStale(path.join(runDir, f))));
+  const names = pidFiles.filter((_, i) => reaped[i]).map((f) => f.replace(/\.pid$/, ''));
+  if (names.length > 0) warn(`stopped processes left running by an earlier run: ${names.join(', ')}`);
+}
+
+function timed<T extends Running>(what: (r: T) => string, start: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  return start().then((r) => {
+    ok(what(r), started);
+    return r;
+  });
+}
+
+export async function startStack(s: StackSettings, opts: StartStackOptions = {}): Promise<Stack> {
+  for (const dir of [s.dataDir, s.logDir, s.runDir]) mkdirSync(dir, { recursive: true });
+  await reapLeftovers(s.runDir);
+  await assertPortsFree(namedPorts(s));
+  const installed = await installAll(s.cacheDir);
+
+  const ctx: StartContext = { host: s.host, logDir: s.logDir, runDir: s.runDir, signal: opts.signal };
+  const p = s.infraPorts;
+  const infra = await Promise.allSettled([
+    timed((r) => `postgres ready on ${s.host}:${r.port}`, () =>
+      startPostgres({ bins: installed.postgres, dataDir: path.join(s.dataDir, 'postgres'), port: p.postgres, ...s.postgres, databases: DATABASES }, ctx),
+    ),
+    timed((r) => `kafka ready on ${r.brokers}`, () =>
+      startKafka({ libs: installed.kafkaLibs, dataDir: path.join(s.dataDir, 'kafka'), port: p.kafka, controllerPort: p.kafkaController }, ctx),
+    ),
+    timed((r) => `temporal ready on ${r.address}${r.uiUrl ? ` (UI ${r.uiUrl})` : ''}`, () =>
+      startTemporal(
+        { bin: installed.temporal, dbFile: path.join(s.dataDir, 'temporal.db'), port: p.temporal, uiPort: s.temporalUi ? p.temporalUi : undefined, namespace: s.temporalNamespace },
+        ctx,
+      ),
+    ),
+    timed((r) => `stripe-mock ready on ${r.url}`, () => startStripeMock({ bin: installed.stripeMock, httpPort: p.stripe, httpsPort: p.stripeHttps }, ctx)),
+  ]);
+  const names = ['postgres', 'kafka', 'temporal', 'stripe-mock'];
+  const failures = infra.flatMap((r, i) => (r.status === 'rejected' ? [asComponentError(names[i]!, r.reason)] : []));
+  if (failures.length > 0) {
+    const up = infra.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Running] : []));
+    // Report every failure; throw the first (a component failure before an interruption).
+    const first = failures.find((f) => f instanceof ComponentError) ?? failures[0]!;
+    if (first instanceof ComponentError) opts.onFailure?.(first);
+    for (const f of failures) if (f !== first && f instanceof ComponentError) fail(f.message);
+    await stopInOrder([up.reverse()]);
+    throw first;
+  }
+  const [postgres, kafka, temporal, stripeMock] = infra.map((r) => (r as PromiseFulfilledResult<Running>).value) as [
+    RunningPostgres,
+    RunningKafka,
+    RunningTemporal,
+    RunningStripeMock,
+  ];
+  const infraStopOrder: Running[][] = [[stripeMock, temporal], [kafka], [postgres]];
+
+  const databaseUrls = Object.fromEntries(DATABASES.map((db) => [db, postgres.url(db)])) as Record<Database, string>;
+  const urls = apiUrls(s.instances, s.servicePorts, s.host);
+  for (const d of s.deselected) warn(`${d.instance.name} skipped: ${d.reason}`);
+  let started: { running: RunningService[]; skipped: SkippedService[] };
+  try {
+    started = await startServices({
+      repoRoot: s.repoRoot,
+      host: s.host,
+      logDir: s.logDir,
+      runDir: s.runDir,
+      ports: s.servicePorts,
+      instances: s.selected,
+      signal: opts.signal,
+      wiring: {
+        nodeEnv: s.nodeEnv,
+        logLevel: s.logLevel,
+        jwtSecret: s.jwtSecret,
+        databaseUrls,
+        kafkaBrokers: kafka.brokers,
+        temporalAddress: temporal.address,
+        temporalNamespace: temporal.namespace,
+        stripeApiUrl: stripeMock.url,
+        apiUrls: urls,
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof AbortedError)) opts.onFailure?.(e as Error);
+    await stopInOrder(infraStopOrder);
+    throw e;
+  }
+
+  const testEnv: Record<string, string> = {
+    HOURGLASS_PG_ADMIN_URL: postgres.url(),
+    ...Object.fromEntries(DATABASES.map((db) => [`HOURGLASS_${db.toUpperCase()}_DATABASE_URL`, databaseUrls[db]])),
+    HOURGLASS_KAFKA_BROKERS: kafka.brokers,
+    HOURGLASS_TEMPORAL_ADDRESS: temporal.address,
+    HOURGLASS_TEMPORAL_NAMESPACE: temporal.namespace,
+    HOURGLASS_TEMPORAL_TEST_SERVER: installed.temporalTestServer,
+    HOURGLASS_STRIPE_API_URL: stripeMock.url,
+    ...Object.fromEntries(s.instances.filter((i) => i.spec.api && i.replica === 0).map((i) => [`HOURGLASS_${urlEnvName(i.spec)}`, urls[urlEnvName(i.spec)]!])),
+    HOURGLASS_JWT_SECRET: s.jwtSecret,
+    HOURGLASS_LOG_DIR: s.logDir,
+  };
+
+  let stopping: Promise<void> | undefined;
+  return {
+    settings: s,
+    installed,
+    postgres,
+    kafka,
+    temporal,
+    stripeMock,
+    services: started.running,
+    skipped: [...s.deselected, ...started.skipped],
+    databaseUrls,
+    apiUrls: urls,
+    testEnv,
+    logFiles: [postgres, kafka, temporal, stripeMock, ...started.running].map((r) => ({ name: r.name, file: r.logFile })),
+    stop: () => (stopping ??= stopInOrder([started.running, ...infraStopOrder])),
+  };
+}

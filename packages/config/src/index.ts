@@ -39,6 +39,7 @@ export const baseServiceSchema = z.object({
   SERVICE_NAME: z.string().min(1),
   NODE_ENV: fields.nodeEnv.default('development'),
   PORT: fields.port.default(0),
+  HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: fields.logLevel.default('info'),
   DATABASE_URL: fields.databaseUrl,
   KAFKA_BROKERS: fields.kafkaBrokers,

@@ -1,0 +1,113 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
+import { parseInput } from '@hourglass/http';
+import * as repo from '../adapters/repository';
+import type { Plan } from '../domain/rules';
+import * as ledger from '../use-cases/ledger';
+
+const userIdQuery = z.object({ user_id: z.string().min(1).max(128).optional() });
+const minutesBySession = z.object({ freemium: z.number().int().positive(), paid: z.number().int().positive(), test: z.number().int().positive(), pack: z.number().int().positive() });
+export const planBody = z.object({
+  name: z.string().min(1).max(100),
+  mode: z.enum(['standard', 'pay_per_session']),
+  max_sessions_per_period: z.number().int().positive().nullable(),
+  max_minutes_per_period: z.number().int().positive().nullable(),
+  session_minutes: minutesBySession,
+  cooldown_minutes: z.number().int().min(0).max(24 * 60),
+  max_upload_mb: z.number().int().positive().max(1024),
+  signup_free_credits: z.number().int().min(0).max(100),
+  period_months: z.number().int().positive().max(12).default(1),
+  session_price_cents: z.number().int().positive().nullable().default(null),
+});
+export const grantBody = z.object({
+  kind: z.enum(['free', 'paid', 'test', 'pack']),
+  quantity: z.number().int().positive().max(1000),
+  reason: z.string().min(1).max(500),
+  /** Makes the grant idempotent: the same reference never grants twice. */
+  reference: z.string().min(1).max(200).optional(),
+  expires_at: z.iso.datetime().optional(),
+});
+const planIdParam = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'plan ids are lower-case letters, digits, _ and -');
+
+const planJson = (p: Plan) => ({
+  id: p.id,
+  name: p.name,
+  mode: p.mode,
+  max_sessions_per_period: p.maxSessionsPerPeriod,
+  max_minutes_per_period: p.maxMinutesPerPeriod,
+  session_minutes: p.sessionMinutes,
+  cooldown_minutes: p.cooldownMinutes,
+  max_upload_mb: p.maxUploadMb,
+  signup_free_credits: p.signupFreeCredits,
+  period_months: p.periodMonths,
+  session_price_cents: p.sessionPriceCents,
+});
+
+/** Users read their own credits and usage; admins and services may name any user. */
+export function billingRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Router {
+  const router = Router();
+  router.use(requireAuth(jwtSecret));
+  const subjectOf = (req: import('express').Request) => {
+    const p = principalOf(req);
+    const { user_id } = parseInput(userIdQuery, req.query, 'query');
+    return user_id && isPrivileged(p) ? user_id : p.sub;
+  };
+  router.get('/users/credits', async (req, res) => {
+    const s = await ledger.creditSummary(deps, subjectOf(req));
+    res.json({ user_id: s.user_id, free_remaining: s.free_remaining, paid_remaining: s.paid_remaining, total_available: s.total_available, pack_remaining: s.pack_remaining });
+  });
+  router.get('/users/me/usage', async (req, res) => {
+    res.json(await ledger.usageSummary(deps, subjectOf(req)));
+  });
+  return router;
+}
+
+export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Router {
+  const router = Router();
+  router.use(requireAuth(jwtSecret, ['admin']));
+  router.get('/plans', async (_req, res) => {
+    res.json({ plans: (await repo.listPlans(deps.pool)).map(planJson) });
+  });
+  router.put('/plans/:id', async (req, res) => {
+    const id = parseInput(planIdParam, req.params.id, 'plan id');
+    const b = parseInput(planBody, req.body ?? {});
+    const plan = await repo.upsertPlan(deps.pool, {
+      id,
+      name: b.name,
+      mode: b.mode,
+      maxSessionsPerPeriod: b.max_sessions_per_period,
+      maxMinutesPerPeriod: b.max_minutes_per_period,
+      sessionMinutes: b.session_minutes,
+      cooldownMinutes: b.cooldown_minutes,
+      maxUploadMb: b.max_upload_mb,
+      signupFreeCredits: b.signup_free_credits,
+      periodMonths: b.period_months,
+      sessionPriceCents: b.session_price_cents,
+    });
+    res.json(planJson(plan));
+  });
+  router.put('/users/:id/plan', async (req, res) => {
+    const { plan } = parseInput(z.object({ plan: planIdParam }), req.body ?? {});
+    res.json(await ledger.setUserPlan(deps, req.params.id!, plan));
+  });
+  router.post('/users/:id/credits', async (req, res) => {
+    const b = parseInput(grantBody, req.body ?? {});
+    const actor = principalOf(req).sub;
+    const result = await ledger.grantCredits(deps, {
+      userId: req.params.id!,
+      kind: b.kind,
+      quantity: b.quantity,
+      source: 'admin',
+      sourceRef: b.reference ?? `${actor}:${req.id}`,
+      actor,
+      note: b.reason,
+      expiresAt: b.expires_at ? new Date(b.expires_at) : null,
+    });
+    res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, req.params.id!) });
+  });
+  router.get('/users/:id/ledger', async (req, res) => {
+    res.json(await ledger.ledgerHistory(deps, req.params.id!));
+  });
+  return router;
+}

@@ -1,0 +1,44 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { enqueueEvent } from '@hourglass/kafka';
+import { withTransaction, type Pool } from '@hourglass/postgres';
+import type { SessionsActivities } from '@hourglass/workflows';
+import { insertStartedSession, markSessionEnded } from './session-repository';
+
+/**
+ * The sessions worker's activities: they own the session read model and its events. Each writes the row and the
+ * outbox event in one transaction, and only when the row changed — so a retried activity emits nothing twice.
+ */
+export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActivities {
+  return {
+    async recordSessionStarted(record) {
+      await withTransaction(pool, async (tx) => {
+        if (!(await insertStartedSession(tx, record))) return;
+        await enqueueEvent(tx, 'sessions.session.started.v1', {
+          sessionId: record.sessionId,
+          userId: record.userId,
+          sessionType: record.sessionType,
+          mode: record.mode,
+          durationMinutes: record.durationMinutes,
+          startedAt: timestampFromDate(new Date(record.startedAt)),
+          expiresAt: timestampFromDate(new Date(record.expiresAt)),
+          autoStarted: record.autoStarted,
+          participantId: record.participantId ?? '',
+        });
+      });
+    },
+
+    async recordSessionEnded(record) {
+      await withTransaction(pool, async (tx) => {
+        if (!(await markSessionEnded(tx, record))) return;
+        await enqueueEvent(tx, 'sessions.session.ended.v1', {
+          sessionId: record.sessionId,
+          userId: record.userId,
+          status: record.status,
+          endedAt: timestampFromDate(new Date(record.endedAt)),
+          durationUsedSeconds: record.durationUsedSeconds,
+          sessionType: record.sessionType,
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, type ErrorCode } from '@hourglass/errors';
+import {
+  endSessionUpdate,
+  extendSessionUpdate,
+  gateStateQuery,
+  refusalTypes,
+  setAutoStartUpdate,
+  startSessionUpdate,
+  taskQueues,
+  workflowIds,
+  type AutoStartRequest,
+  type ExtendSessionRequest,
+  type GateState,
+  type SessionOutcome,
+  type SessionState,
+  type SessionView,
+  type StartSessionRequest,
+} from '@hourglass/workflows';
+
+/** The sessions API's only door to Temporal: starts go through the user's gate, ends and extensions to the session. */
+export interface WorkflowGateway {
+  startSession(req: StartSessionRequest): Promise<SessionView>;
+  /** null when the session workflow is gone (already finished): the read model has the final state. */
+  endSession(sessionId: string, requestedBy: string): Promise<SessionOutcome | null>;
+  extendSession(sessionId: string, req: ExtendSessionRequest): Promise<SessionState | null>;
+  setAutoStart(userId: string, req: AutoStartRequest): Promise<GateState>;
+  /** null when the user never had a gate. */
+  gateState(userId: string): Promise<GateState | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectWorkflowGateway({ address, namespace }: { address: string; namespace: string }): Promise<WorkflowGateway> {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+
+  const gateStart = (userId: string) =>
+    new WithStartWorkflowOperation('userGateWorkflow', {
+      workflowId: workflowIds.gate(userId),
+      taskQueue: taskQueues.sessions,
+      args: [{ userId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+
+  return {
+    async startSession(req) {
+      try {
+        return await client.workflow.executeUpdateWithStart(startSessionUpdate, {
+          args: [req],
+          updateId: `start:${req.requestId}`,
+          startWorkflowOperation: gateStart(req.userId),
+        });
+      } catch (e) {
+        throw toDomainError(e);
+      }
+    },
+
+    async endSession(sessionId, requestedBy) {
+      try {
+        return await client.workflow.getHandle(workflowIds.session(sessionId)).executeUpdate(endSessionUpdate, { args: [{ requestedBy }] });
+      } catch (e) {
+        if (isGone(e)) return null;
+        throw toDomainError(e);
+      }
+    },
+
+    async extendSession(sessionId, req) {
+      try {
+        return await client.workflow.getHandle(workflowIds.session(sessionId)).executeUpdate(extendSessionUpdate, { args: [req], updateId: `extend:${req.paymentId}` });
+      } catch (e) {
+        if (isGone(e)) return null;
+        throw toDomainError(e);
+      }
+    },
+
+    async setAutoStart(userId, req) {
+      try {
+        return await client.workflow.executeUpdateWithStart(setAutoStartUpdate, { args: [req], startWorkflowOperation: gateStart(userId) });
+      } catch (e) {
+        throw toDomainError(e);
+      }
+    },
+
+    async gateState(userId) {
+      try {
+        return await client.workflow.getHandle(workflowIds.gate(userId)).query(gateStateQuery);
+      } catch (e) {
+        if (isGone(e)) return null;
+        throw e;
+      }
+    },
+
+    async ping() {
+      await connection.workflowService.getSystemInfo({});
+    },
+
+    close: () => connection.close(),
+  };
+}
+
+function isGone(e: unknown): boolean {
+  if (e instanceof WorkflowNotFoundError) return true;
+  const msg = String((e as Error)?.message ?? '');
+  return /workflow execution already completed|not found/i.test(msg);
+}
+
+/** Maps a refused update to the API's error; the refusal's details are the body fields. */
+export function toDomainError(e: unknown): unknown {
+  if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new DomainError('UNAVAILABLE', 'The request is still being processed; retry with the same Idempotency-Key');
+  }
+  if (e instanceof WorkflowUpdateFailedError) {
+    const cause = e.cause;
+    if (cause instanceof ApplicationFailure && cause.type && refusalTypes.includes(cause.type)) {
+      const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
+      return new DomainError(cause.type as ErrorCode, cause.message, details);
+    }
+    if (cause instanceof ApplicationFailure && cause.type === 'START_FAILED') {
+      return new DomainError('UNAVAILABLE', 'The session could not be started; no credit was taken. Try again.');
+    }
+    // A validator refusal (bad input that got past the edge).
+    return new DomainError('VALIDATION_FAILED', cause?.message ?? e.message);
+  }
+  return e;
+}

@@ -1,0 +1,62 @@
+import { createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
+import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
+import type { Logger } from '@hourglass/logger';
+import { createPool } from '@hourglass/postgres';
+import { topicNames } from '@hourglass/proto';
+import { createBillingClient } from './adapters/billing-client';
+import { runMigrations } from './adapters/database';
+import { connectWorkflowGateway } from './adapters/temporal-gateway';
+import type { SessionsConfig } from './config';
+import { sessionRoutes } from './http/routes';
+
+export interface SessionsApp {
+  start(): Promise<RunningServer>;
+  stop(): Promise<void>;
+}
+
+/** The sessions API process: HTTP API, outbox relay. Built from config; owns the lifecycle of what it opens. */
+export function createSessionsApp(config: SessionsConfig, logger: Logger): SessionsApp {
+  const stops: Array<() => Promise<unknown>> = [];
+
+  return {
+    async start() {
+      await runMigrations(config.DATABASE_URL, logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'sessions-api' });
+      stops.unshift(() => pool.end());
+
+      const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
+      await ensureTopics(kafka, topicNames);
+      const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
+      await relay.start();
+      stops.unshift(() => relay.stop());
+
+      const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+      stops.unshift(() => gateway.close());
+      const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
+      const admin = kafka.admin();
+      await admin.connect();
+      stops.unshift(() => admin.disconnect());
+
+      const { app } = createHttpApp({
+        service: 'sessions',
+        logger,
+        readiness: [
+          { name: 'postgres', check: () => pool.query('SELECT 1') },
+          { name: 'kafka', check: () => admin.describeCluster() },
+          { name: 'temporal', check: () => gateway.ping() },
+        ],
+        routes: (app) => app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET)),
+      });
+      const server = await listen(app, config.PORT, config.HOST);
+      stops.unshift(() => server.close());
+      logger.info({ url: server.url }, 'sessions API listening');
+      return server;
+    },
+
+    async stop() {
+      for (const stop of stops.splice(0)) {
+        await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+      }
+    },
+  };
+}

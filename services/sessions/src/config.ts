@@ -1,0 +1,12 @@
+import { baseServiceSchema, fields, parseConfig, z } from '@hourglass/config';
+
+export const sessionsConfigSchema = baseServiceSchema.extend({
+  SERVICE_NAME: z.string().default('sessions'),
+  BILLING_URL: fields.url,
+  /** How long a start request may wait for the gate before answering 503 (the start still completes durably). */
+  START_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+  INSTANCE_ID: z.string().default(() => `${process.pid}`),
+});
+export type SessionsConfig = z.infer<typeof sessionsConfigSchema>;
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): SessionsConfig => parseConfig(sessionsConfigSchema, env);

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { headersToStrings, type KafkaClient } from './client';
 
@@ -119,7 +119,7 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
 
   return {
     async start() {
-      dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
       await dlq.connect();
       consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
       consumer.on(consumer.events.CRASH, ({ payload }) => {

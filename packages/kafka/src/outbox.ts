@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { encodeEvent, keyOf, type EventInit, type TopicName } from '@hourglass/proto';
 import type { KafkaClient } from './client';
 
@@ -120,7 +120,7 @@ export function createOutboxRelay({ pool, kafka, logger, instanceId, batchSize =
       logger.info({ instanceId }, 'outbox relay is the leader');
       conn.on('notification', () => wake?.());
       await conn.query('LISTEN outbox');
-      producer = kafka.producer({ transactionalId: `outbox-${instanceId}`, idempotent: true, maxInFlightRequests: 1 });
+      producer = kafka.producer({ transactionalId: `outbox-${instanceId}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
 
       while (!stopping && !connectionLost) {

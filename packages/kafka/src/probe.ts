@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders } from 'kafkajs';
+import { Partitioners, type IHeaders } from 'kafkajs';
 import { decodeEvent, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { headersToStrings, type KafkaClient } from './client';
 
@@ -74,7 +74,7 @@ export async function collectEvents<T extends TopicName>(
 
 /** Sends raw bytes (tests: malformed or foreign messages). */
 export async function sendRaw(kafka: KafkaClient, topic: string, messages: Array<{ key?: string; value: Buffer | string | null; headers?: Record<string, string> }>): Promise<void> {
-  const producer = kafka.producer();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     await producer.send({ topic, messages });

@@ -22,7 +22,7 @@ describe('auth', () => {
   afterAll(() => server.close());
 
   const get = (path: string, token?: string) =>
-    fetch(server.url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    fetch(server.url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   it('accepts a valid token and exposes the principal', async () => {
     const token = await signToken({ sub: 'user-1', role: 'user' }, secret);

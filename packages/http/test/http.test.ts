@@ -26,7 +26,7 @@ describe('http app shell', () => {
   });
   afterAll(() => server.close());
 
-  const call = (path: string, init?: RequestInit) => fetch(server.url + path, init).then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers }));
+  const call = (path: string, init?: RequestInit) => fetch(server.url + path, init).then(async (r) => ({ status: r.status, body: (await r.json()) as any, headers: r.headers }));
 
   it('serves health, readiness and metrics', async () => {
     expect((await call('/healthz')).status).toBe(200);

@@ -1,4 +1,4 @@
-import { createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
@@ -32,6 +32,21 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
 
       const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
       stops.unshift(() => gateway.close());
+      // Credits that arrive wake the user's gate, so a waiting auto-start happens as soon as the cooldown allows.
+      const credits = createIdempotentConsumer({
+        kafka,
+        pool,
+        groupId: 'sessions',
+        topics: ['billing.credit.granted.v1'],
+        logger,
+        handler: ({ message }) => gateway.creditAvailable(message.userId, message.grantId),
+        onFatal: (err) => {
+          logger.fatal({ err }, 'consumer cannot continue');
+          process.exit(1);
+        },
+      });
+      await credits.start();
+      stops.unshift(() => credits.stop());
       const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
       const admin = kafka.admin();
       await admin.connect();

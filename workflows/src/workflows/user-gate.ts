@@ -90,7 +90,8 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
       participantId: req.participantId,
       mode: req.mode,
       sessionType: credit.sessionType,
-      durationMinutes: credit.durationMinutes,
+      // Plans may use fractional minutes (tests, demos); the deadline is exact, the shown length rounded up.
+      durationMinutes: Math.ceil(credit.durationMinutes),
       startedAt: new Date(startedAtMs).toISOString(),
       expiresAt: new Date(startedAtMs + credit.durationMinutes * 60_000).toISOString(),
     };
@@ -108,7 +109,7 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
       throw asUpdateFailure(err, 'Could not start the session');
     }
 
-    const view: SessionView = { id: sessionId, userId: state.userId, mode: req.mode, sessionType: credit.sessionType, durationMinutes: credit.durationMinutes, startedAt: session.startedAt, expiresAt: session.expiresAt, status: 'active', autoStarted };
+    const view: SessionView = { id: sessionId, userId: state.userId, mode: req.mode, sessionType: credit.sessionType, durationMinutes: session.durationMinutes, startedAt: session.startedAt, expiresAt: session.expiresAt, status: 'active', autoStarted };
     state.activeSessionId = sessionId;
     state.activeCooldownMinutes = credit.cooldownMinutes;
     state.recentStarts = [...state.recentStarts, { requestId: req.requestId, session: view }].slice(-gateRules.memory);

@@ -7,14 +7,16 @@ import type { Plan } from '../domain/rules';
 import * as ledger from '../use-cases/ledger';
 
 const userIdQuery = z.object({ user_id: z.string().min(1).max(128).optional() });
-const minutesBySession = z.object({ freemium: z.number().int().positive(), paid: z.number().int().positive(), test: z.number().int().positive(), pack: z.number().int().positive() });
+// Minutes may be fractional (0.05 = 3 s): useful for demos and real-time tests; lengths are shown rounded up.
+const minutes = z.number().positive().max(24 * 60);
+const minutesBySession = z.object({ freemium: minutes, paid: minutes, test: minutes, pack: minutes });
 export const planBody = z.object({
   name: z.string().min(1).max(100),
   mode: z.enum(['standard', 'pay_per_session']),
   max_sessions_per_period: z.number().int().positive().nullable(),
   max_minutes_per_period: z.number().int().positive().nullable(),
   session_minutes: minutesBySession,
-  cooldown_minutes: z.number().int().min(0).max(24 * 60),
+  cooldown_minutes: z.number().min(0).max(24 * 60),
   max_upload_mb: z.number().int().positive().max(1024),
   signup_free_credits: z.number().int().min(0).max(100),
   period_months: z.number().int().positive().max(12).default(1),
@@ -27,6 +29,11 @@ export const grantBody = z.object({
   /** Makes the grant idempotent: the same reference never grants twice. */
   reference: z.string().min(1).max(200).optional(),
   expires_at: z.iso.datetime().optional(),
+});
+export const revokeBody = z.object({
+  kind: z.enum(['free', 'paid', 'test', 'pack']).optional(),
+  quantity: z.number().int().positive().max(1000),
+  reason: z.string().min(1).max(500),
 });
 const planIdParam = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'plan ids are lower-case letters, digits, _ and -');
 
@@ -105,6 +112,10 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
       expiresAt: b.expires_at ? new Date(b.expires_at) : null,
     });
     res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, req.params.id!) });
+  });
+  router.post('/users/:id/credits/revoke', async (req, res) => {
+    const b = parseInput(revokeBody, req.body ?? {});
+    res.json(await ledger.revokeCredits(deps, { userId: req.params.id!, kind: b.kind, quantity: b.quantity, reason: b.reason, actor: principalOf(req).sub }));
   });
   router.get('/users/:id/ledger', async (req, res) => {
     res.json(await ledger.ledgerHistory(deps, req.params.id!));

@@ -191,3 +191,31 @@ export async function ledgerHistory(deps: LedgerDeps, userId: string) {
   if (!(await repo.findAccount(deps.pool, userId))) throw notFound('User', { user_id: userId });
   return { user_id: userId, entries: await repo.ledgerOf(deps.pool, userId) };
 }
+
+export interface RevokeInput {
+  userId: string;
+  kind?: CreditKind;
+  quantity: number;
+  reason: string;
+  actor: string;
+}
+
+/** Takes unspent credits away (admin), in burn order, one audited ledger row per grant touched. */
+export function revokeCredits(deps: LedgerDeps, input: RevokeInput) {
+  return withUser(deps, input.userId, async (tx, { now }) => {
+    const candidates = burnOrder(await repo.grantsOf(tx, input.userId, { lock: true }), now, input.kind).filter((g) => !input.kind || g.kind === input.kind);
+    const available = candidates.reduce((n, g) => n + g.remaining, 0);
+    if (available < input.quantity) {
+      throw new DomainError('CONFLICT', `Only ${available} credits can be revoked`, { available, requested: input.quantity });
+    }
+    let left = input.quantity;
+    for (const g of candidates) {
+      if (left === 0) break;
+      const take = Math.min(left, g.remaining);
+      await repo.adjustGrant(tx, g.id, -take);
+      await repo.appendLedger(tx, { id: randomUUID(), userId: input.userId, grantId: g.id, delta: -take, reason: 'revoke', actor: input.actor, note: input.reason });
+      left -= take;
+    }
+    return { user_id: input.userId, revoked: input.quantity, ...balances(await repo.grantsOf(tx, input.userId), now) };
+  });
+}

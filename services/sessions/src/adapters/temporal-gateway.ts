@@ -9,6 +9,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, type ErrorCode } from '@hourglass/errors';
 import {
+  creditAvailableSignal,
   endSessionUpdate,
   extendSessionUpdate,
   gateStateQuery,
@@ -35,6 +36,8 @@ export interface WorkflowGateway {
   setAutoStart(userId: string, req: AutoStartRequest): Promise<GateState>;
   /** null when the user never had a gate. */
   gateState(userId: string): Promise<GateState | null>;
+  /** Wakes the user's gate: a credit arrived (auto-start may now happen). No-op for users without a gate. */
+  creditAvailable(userId: string, grantId: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -96,6 +99,14 @@ export async function connectWorkflowGateway({ address, namespace }: { address: 
       } catch (e) {
         if (isGone(e)) return null;
         throw e;
+      }
+    },
+
+    async creditAvailable(userId, grantId) {
+      try {
+        await client.workflow.getHandle(workflowIds.gate(userId)).signal(creditAvailableSignal, { grantId });
+      } catch (e) {
+        if (!isGone(e)) throw e;
       }
     },
 

@@ -57,9 +57,33 @@ export interface MigrationSet {
 }
 
 /** Applies every pending migration, in order, under node-pg-migrate's advisory lock (safe with replicas). */
-export async function migrate(databaseUrl: string, sets: MigrationSet[], log: (msg: string) => void = () => undefined): Promise<string[]> {
+export async function migrate(databaseUrl: string, sets: MigrationSet[], log: (msg: string) => void = () => undefined, { waitMs = 60_000 } = {}): Promise<string[]> {
   const applied: string[] = [];
   for (const set of sets) {
+    const ran = await waitForMigrationLock(() => runOneSet(databaseUrl, set, log), waitMs);
+    applied.push(...ran);
+  }
+  return applied;
+}
+
+/**
+ * node-pg-migrate takes a *try*-lock and fails at once when another process is migrating (two processes of one
+ * service starting together). Wait for the other one instead; by then there is nothing left to apply.
+ */
+async function waitForMigrationLock<T>(run: () => Promise<T>, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!/Another migration is already running/.test((e as Error).message) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function runOneSet(databaseUrl: string, set: MigrationSet, log: (msg: string) => void): Promise<string[]> {
+  {
     const ran = await runner({
       databaseUrl,
       dir: set.dir,
@@ -72,9 +96,8 @@ export async function migrate(databaseUrl: string, sets: MigrationSet[], log: (m
       verbose: false,
       singleTransaction: true,
     });
-    applied.push(...ran.map((m) => m.name));
+    return ran.map((m) => m.name);
   }
-  return applied;
 }
 
 /** Creates the database if it does not exist (CREATE DATABASE cannot run in a transaction or take parameters). */

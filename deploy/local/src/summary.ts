@@ -32,7 +32,14 @@ export async function renderSummary(stack: Stack): Promise<string> {
   lines.push(`${pad('user  (sub dev-user)')}${userToken}`);
   lines.push(`${pad('admin (sub dev-admin)')}${adminToken}`);
   const sessions = stack.apiUrls.SESSIONS_URL;
-  if (sessions) lines.push('  try:', `    export TOKEN=${userToken}`, `    curl -H "Authorization: Bearer $TOKEN" ${sessions}/api/sessions`);
+  if (sessions) {
+    lines.push(
+      '  try:',
+      `    export TOKEN=${userToken}`,
+      `    curl -s -X POST ${sessions}/api/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"mode":"intake"}'`,
+      `    curl -s ${sessions}/api/sessions/<id> -H "Authorization: Bearer $TOKEN"`,
+    );
+  }
   lines.push('', 'Ctrl-C stops everything.', '');
   return lines.join('\n');
 }

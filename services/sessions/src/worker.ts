@@ -1,10 +1,25 @@
-import { createLogger } from '@hourglass/logger';
-import { loadConfig } from './config';
 import { runProcess } from '@hourglass/lifecycle';
-import { createSessionsWorker } from './worker-app';
+import { createLogger } from '@hourglass/logger';
+import { taskQueues, workflowsPath } from '@hourglass/workflows';
+import { createWorkerProcess } from '@hourglass/worker';
+import { createSessionsActivities } from './adapters/activities';
+import { runMigrations } from './adapters/database';
+import { loadConfig } from './config';
 
+// The sessions worker runs all workflow code (gate, session) and the activities that touch the sessions database.
 runProcess('sessions-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'sessions-worker', ...process.env });
   const logger = createLogger({ service: 'sessions-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
-  return { logger, app: createSessionsWorker(config, logger) };
+  return {
+    logger,
+    app: createWorkerProcess({
+      service: 'sessions worker',
+      logger,
+      config,
+      taskQueue: taskQueues.sessions,
+      workflowsPath,
+      migrate: () => runMigrations(config.DATABASE_URL, logger),
+      activities: (pool) => createSessionsActivities({ pool }),
+    }),
+  };
 });

@@ -1,15 +1,8 @@
 import type { SessionStatus, SessionType } from './common';
+import type { SessionInput } from './messages';
 
-export interface SessionRecord {
-  sessionId: string;
-  userId: string;
-  participantId?: string;
-  mode: string;
-  sessionType: SessionType;
-  durationMinutes: number;
-  /** ISO timestamps, from workflow time. */
-  startedAt: string;
-  expiresAt: string;
+/** What the read model stores when a session starts: the workflow's input plus how it was paid for. */
+export interface SessionRecord extends SessionInput {
   autoStarted: boolean;
   creditKind: string;
   ledgerEntryId: string;

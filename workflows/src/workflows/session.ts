@@ -1,6 +1,5 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BillingActivities } from '../contracts/billing';
-import { refusals, taskQueues, workflowIds } from '../contracts/common';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { refusals, workflowIds } from '../contracts/common';
 import {
   endSessionUpdate,
   extendSessionUpdate,
@@ -11,20 +10,10 @@ import {
   type SessionOutcome,
   type SessionState,
 } from '../contracts/messages';
-import type { SessionsActivities } from '../contracts/sessions';
+import { billing, sessions } from './activity-proxies';
 import { refuse } from './failures';
 import { gateRules } from './gate-rules';
 
-const billing = proxyActivities<BillingActivities>({
-  taskQueue: taskQueues.billing,
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '200ms', maximumInterval: '30s' },
-});
-const sessions = proxyActivities<SessionsActivities>({
-  taskQueue: taskQueues.sessions,
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '200ms', maximumInterval: '30s' },
-});
 
 const MAX_EXTENSION_MINUTES = 24 * 60;
 

@@ -4,14 +4,13 @@ import {
   condition,
   continueAsNew,
   log,
-  proxyActivities,
   setHandler,
   startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BillingActivities, ConsumeCreditResult } from '../contracts/billing';
-import { refusals, taskQueues, workflowIds } from '../contracts/common';
+import type { ConsumeCreditResult } from '../contracts/billing';
+import { refusals, workflowIds } from '../contracts/common';
 import {
   creditAvailableSignal,
   gateStateQuery,
@@ -24,22 +23,12 @@ import {
   type SessionView,
   type StartSessionRequest,
 } from '../contracts/messages';
-import type { SessionsActivities } from '../contracts/sessions';
+import { billing, sessions } from './activity-proxies';
 import { asUpdateFailure, refusalOf, refuse } from './failures';
 import { gateRules } from './gate-rules';
 import { Lock } from './lock';
 import { sessionWorkflow } from './session';
 
-const billing = proxyActivities<BillingActivities>({
-  taskQueue: taskQueues.billing,
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-const sessions = proxyActivities<SessionsActivities>({
-  taskQueue: taskQueues.sessions,
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
 
 const HISTORY_LIMIT = 4000;
 

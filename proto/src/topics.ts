@@ -8,7 +8,7 @@ import {
   UsageRecordedSchema,
 } from '../gen/hourglass/billing/v1/billing_pb';
 import { NotificationRequestedSchema } from '../gen/hourglass/notifications/v1/notifications_pb';
-import { SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
+import { ExtensionRejectedSchema, SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
 
 type Service = 'sessions' | 'billing' | 'notifications';
 
@@ -32,6 +32,7 @@ export const topics = {
   'sessions.session.started.v1': topic({ schema: SessionStartedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session started (by hand or auto-start).' }),
   'sessions.session.ended.v1': topic({ schema: SessionEndedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session ended, expired or was cancelled.' }),
   'sessions.session.extended.v1': topic({ schema: SessionExtendedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A paid extension moved a session deadline.' }),
+  'sessions.extension.rejected.v1': topic({ schema: ExtensionRejectedSchema, key: 'sessionId', producer: 'sessions', consumers: ['billing'], partitions: 3, description: 'A paid extension arrived after the session ended: billing grants a paid credit instead.' }),
   'billing.credit.granted.v1': topic({ schema: CreditGrantedSchema, key: 'userId', producer: 'billing', consumers: ['sessions', 'notifications'], partitions: 3, description: 'Credits were granted (signup, payment, admin).' }),
   'billing.credit.consumed.v1': topic({ schema: CreditConsumedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: 'One credit paid for a session.' }),
   'billing.credit.refunded.v1': topic({ schema: CreditRefundedSchema, key: 'userId', producer: 'billing', consumers: ['notifications'], partitions: 3, description: 'A credit was given back or a payment refunded.' }),

@@ -5,6 +5,7 @@ import { ok, warn } from './output';
 import { reapStale, startProcess } from './process';
 import { httpOk, waitUntil } from './wait';
 import type { Running } from './components/types';
+import { webhookSecrets } from './webhook-secrets';
 
 /** The Hourglass processes, started after the infrastructure. Add a process here and nowhere else. */
 
@@ -97,6 +98,7 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     LOG_LEVEL: w.logLevel,
     STRIPE_API_URL: w.stripeApiUrl,
     NODE_ENV: w.nodeEnv,
+    ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
   };
 }

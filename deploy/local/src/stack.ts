@@ -12,6 +12,7 @@ import { assertPortsFree } from './ports';
 import { reapStale } from './process';
 import { apiUrls, DATABASES, startServices, urlEnvName, type Database, type RunningService, type SkippedService } from './services';
 import { namedPorts, type StackSettings } from './settings';
+import { webhookSecrets } from './webhook-secrets';
 
 /** Installs and starts the whole stack: infrastructure first (in parallel), then the services. */
 
@@ -176,6 +177,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     HOURGLASS_STRIPE_API_URL: stripeMock.url,
     ...Object.fromEntries(s.instances.filter((i) => i.spec.api && i.replica === 0).map((i) => [`HOURGLASS_${urlEnvName(i.spec)}`, urls[urlEnvName(i.spec)]!])),
     HOURGLASS_JWT_SECRET: s.jwtSecret,
+    ...Object.fromEntries(Object.entries(webhookSecrets(s.jwtSecret)).map(([k, v]) => [`HOURGLASS_${k}`, v])),
     HOURGLASS_LOG_DIR: s.logDir,
   };
 

@@ -25,6 +25,9 @@ export const stack = {
   get billingUrl() { return required('HOURGLASS_BILLING_URL'); },
   get notificationsUrl() { return required('HOURGLASS_NOTIFICATIONS_URL'); },
   get jwtSecret() { return required('HOURGLASS_JWT_SECRET'); },
+  get stripeWebhookSecret() { return required('HOURGLASS_STRIPE_WEBHOOK_SECRET'); },
+  get wooWebhookSecret() { return required('HOURGLASS_WOOCOMMERCE_WEBHOOK_SECRET'); },
+  get paypalWebhookId() { return required('HOURGLASS_PAYPAL_WEBHOOK_ID'); },
 };
 
 export function uniqueId(prefix = 'u'): string {

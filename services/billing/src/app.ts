@@ -1,9 +1,13 @@
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
 import { topicNames } from '@hourglass/proto';
+import Stripe from 'stripe';
 import { runMigrations } from './adapters/database';
+import { createInboxProcessor } from './payments/processor';
+import { grantInTx, lockUser } from './use-cases/ledger';
+import { checkoutRoutes, paymentAdminRoutes, webhookRoutes } from './http/payment-routes';
 import type { BillingConfig } from './config';
 import { billingAdminRoutes, billingRoutes } from './http/routes';
 
@@ -25,6 +29,42 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       stops.unshift(() => admin.disconnect());
 
       const deps = { pool, defaultPlanId: config.DEFAULT_PLAN_ID };
+      const inbox = createInboxProcessor(deps, logger);
+      inbox.start();
+      stops.unshift(() => inbox.stop());
+      // An extension paid for a session that had already ended comes back from sessions: it becomes a paid credit.
+      const rejected = createIdempotentConsumer({
+        kafka,
+        pool,
+        groupId: 'billing',
+        topics: ['sessions.extension.rejected.v1'],
+        logger,
+        handler: async ({ message, client }) => {
+          await lockUser(client, deps, message.userId);
+          await grantInTx(client, { userId: message.userId, kind: 'paid', quantity: 1, source: 'payment', sourceRef: `extension-credit:${message.paymentId}`, actor: 'system', note: `extension ${message.paymentId} arrived after session ${message.sessionId} ended` });
+        },
+        onFatal: (err) => {
+          logger.fatal({ err }, 'consumer cannot continue');
+          process.exit(1);
+        },
+      });
+      await rejected.start();
+      stops.unshift(() => rejected.stop());
+      const stripeUrl = new URL(config.STRIPE_API_URL);
+      const stripe = new Stripe(config.STRIPE_SECRET_KEY, {
+        host: stripeUrl.hostname,
+        port: Number(stripeUrl.port || (stripeUrl.protocol === 'https:' ? 443 : 80)),
+        protocol: stripeUrl.protocol === 'https:' ? 'https' : 'http',
+        maxNetworkRetries: 2,
+        timeout: 10000,
+      });
+      const payments = {
+        pool,
+        stripe,
+        config,
+        prices: { sessionCents: config.SESSION_PRICE_CENTS, extensionCentsPerMinute: config.EXTENSION_CENTS_PER_MINUTE, packCents: config.PACK_PRICE_CENTS },
+        kick: inbox.kick,
+      };
       const { app } = createHttpApp({
         service: 'billing',
         logger,
@@ -34,7 +74,10 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
         ],
         routes: (app) => {
           app.use('/api', billingRoutes(deps, config.JWT_SECRET));
+          app.use('/webhooks', webhookRoutes(payments));
+          app.use('/api', checkoutRoutes(payments));
           app.use('/admin', billingAdminRoutes(deps, config.JWT_SECRET));
+          app.use('/admin', paymentAdminRoutes(payments));
         },
       });
       const server = await listen(app, config.PORT, config.HOST);

@@ -3,7 +3,32 @@ import { baseServiceSchema, parseConfig, z } from '@hourglass/config';
 export const billingConfigSchema = baseServiceSchema.extend({
   SERVICE_NAME: z.string().default('billing'),
   DEFAULT_PLAN_ID: z.string().min(1).default('standard'),
-  STRIPE_API_URL: z.url().optional(),
+  /** Stripe's API; stripe-mock in development and tests. */
+  STRIPE_API_URL: z.url().default('https://api.stripe.com'),
+  STRIPE_SECRET_KEY: z.string().min(1).default('sk_test_123'),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_hourglass_dev_secret'),
+  PAYPAL_WEBHOOK_ID: z.string().min(1).default('hourglass-dev-webhook'),
+  /** Hosts PayPal certificates may come from; tests add 127.0.0.1 together with PAYPAL_ALLOW_INSECURE_CERT_URL. */
+  PAYPAL_CERT_HOSTS: z.string().default('api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com').transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
+  PAYPAL_ALLOW_INSECURE_CERT_URL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(1).default('woo-hourglass-dev-secret'),
+  /** What one unit of each WooCommerce SKU buys. */
+  WOOCOMMERCE_SKUS: z
+    .string()
+    .default('{"HG-SESSION":{"kind":"session_credits","quantity":1},"HG-PACK-4":{"kind":"pack","sessions":4}}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as Record<string, { kind: 'session_credits'; quantity: number } | { kind: 'pack'; sessions: number }>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    }),
+  SESSION_PRICE_CENTS: z.coerce.number().int().positive().default(599),
+  EXTENSION_CENTS_PER_MINUTE: z.coerce.number().int().positive().default(40),
+  PACK_PRICE_CENTS: z.coerce.number().int().positive().default(19900),
+  /** Where Checkout sends people back to. */
+  PUBLIC_URL: z.url().default('http://localhost:4001'),
   INSTANCE_ID: z.string().default(() => `${process.pid}`),
 });
 export type BillingConfig = z.infer<typeof billingConfigSchema>;

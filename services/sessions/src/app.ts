@@ -8,6 +8,7 @@ import { runMigrations } from './adapters/database';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
 import { sessionRoutes } from './http/routes';
+import { applyPaidExtension } from './use-cases/extensions';
 
 export interface SessionsApp {
   start(): Promise<RunningServer>;
@@ -37,9 +38,17 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         kafka,
         pool,
         groupId: 'sessions',
-        topics: ['billing.credit.granted.v1'],
+        topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1'],
         logger,
-        handler: ({ message }) => gateway.creditAvailable(message.userId, message.grantId),
+        handler: async (event) => {
+          if (event.topic === 'billing.credit.granted.v1') {
+            const m = event.message as import('@hourglass/proto').CreditGranted;
+            await gateway.creditAvailable(m.userId, m.grantId);
+          } else {
+            const m = event.message as import('@hourglass/proto').ExtensionPaid;
+            await applyPaidExtension(event.client, gateway, { paymentId: m.paymentId, sessionId: m.sessionId, userId: m.userId, minutes: m.minutes });
+          }
+        },
         onFatal: (err) => {
           logger.fatal({ err }, 'consumer cannot continue');
           process.exit(1);

@@ -13,7 +13,7 @@ export interface LedgerDeps {
   now?: () => Date;
 }
 
-interface UserContext {
+export interface UserContext {
   account: repo.Account;
   plan: Plan;
   now: Date;
@@ -27,7 +27,12 @@ const refundKey = (sessionId: string) => `refund:${sessionId}`;
  * signup grant, exactly once even under concurrent first requests) and its billing period is the current one.
  */
 async function withUser<T>(deps: LedgerDeps, userId: string, fn: (tx: PoolClient, ctx: UserContext) => Promise<T>): Promise<T> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withTransaction(deps.pool, async (tx) => fn(tx, await lockUser(tx, deps, userId)));
+}
+
+/** Inside the caller's transaction: the user's account, created if new, locked, in its current period. */
+export async function lockUser(tx: PoolClient, deps: Pick<LedgerDeps, 'defaultPlanId' | 'now'>, userId: string): Promise<UserContext> {
+  {
     const now = (deps.now ?? (() => new Date()))();
     let account = await repo.lockAccount(tx, userId);
     if (!account) {
@@ -47,8 +52,8 @@ async function withUser<T>(deps: LedgerDeps, userId: string, fn: (tx: PoolClient
       await repo.setAccountPeriod(tx, userId, period.start, period.end);
       account = { ...account, periodStart: period.start, periodEnd: period.end };
     }
-    return fn(tx, { account, plan, now });
-  });
+    return { account, plan, now };
+  }
 }
 
 export interface GrantInput {
@@ -64,7 +69,7 @@ export interface GrantInput {
 }
 
 /** Grants credits once per (source, sourceRef): a repeated payment or signup grants nothing more. */
-async function grantInTx(tx: PoolClient, g: GrantInput): Promise<{ grantId: string; created: boolean }> {
+export async function grantInTx(tx: PoolClient, g: GrantInput): Promise<{ grantId: string; created: boolean }> {
   const grantId = randomUUID();
   const created = await repo.insertGrant(tx, { id: grantId, ...g });
   if (!created) {

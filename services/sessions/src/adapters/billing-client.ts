@@ -8,20 +8,37 @@ export interface CreditSummary {
   total_available: number;
 }
 
+export interface CheckoutAnswer {
+  checkout_session_id: string;
+  url: string | null;
+  amount_cents: number;
+}
+
 export interface BillingClient {
   credits(userId: string): Promise<CreditSummary>;
+  extensionCheckout(userId: string, sessionId: string, minutes: number, idempotencyKey?: string): Promise<CheckoutAnswer>;
 }
 
 /** Billing's public HTTP API, called with a short-lived service token. */
 export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; jwtSecret: string }): BillingClient {
+  const token = () => signToken({ sub: 'sessions', role: 'service' }, jwtSecret, '5m');
   return {
     async credits(userId) {
-      const token = await signToken({ sub: 'sessions', role: 'service' }, jwtSecret, '5m');
       const url = new URL('/api/users/credits', baseUrl);
       url.searchParams.set('user_id', userId);
-      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+      const res = await fetch(url, { headers: { authorization: `Bearer ${await token()}` }, signal: AbortSignal.timeout(5000) });
       if (!res.ok) throw new DomainError('UNAVAILABLE', `billing answered ${res.status}`);
       return (await res.json()) as CreditSummary;
+    },
+    async extensionCheckout(userId, sessionId, minutes, idempotencyKey) {
+      const res = await fetch(new URL('/api/checkout', baseUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+        body: JSON.stringify({ kind: 'extension', session_id: sessionId, minutes, user_id: userId }),
+        signal: AbortSignal.timeout(15000),
+      });
+      if (res.status !== 201) throw new DomainError('UNAVAILABLE', `billing checkout answered ${res.status}`);
+      return (await res.json()) as CheckoutAnswer;
     },
   };
 }

@@ -50,7 +50,7 @@ export async function startSession(deps: Deps, principal: Principal, input: { mo
   };
 }
 
-async function accessibleSession(deps: Deps, principal: Principal, id: string): Promise<SessionRow> {
+export async function accessibleSession(deps: Deps, principal: Principal, id: string): Promise<SessionRow> {
   const row = await findSession(deps.pool, id);
   // Someone else's session is indistinguishable from a missing one.
   if (!row || !canAccess(row, principal)) throw notFound('Session', { session_id: id });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hourglass/sessions/v1/sessions.proto.
  */
 export const file_hourglass_sessions_v1_sessions: GenFile = /*@__PURE__*/
-  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBSJtChFFeHRlbnNpb25SZWplY3RlZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEg4KBnJlYXNvbhgFIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Topic sessions.session.started.v1, key: session_id. Emitted once when a session starts (by hand or auto-start).
@@ -166,4 +166,44 @@ export type SessionExtended = Message<"hourglass.sessions.v1.SessionExtended"> &
  */
 export const SessionExtendedSchema: GenMessage<SessionExtended> = /*@__PURE__*/
   messageDesc(file_hourglass_sessions_v1_sessions, 2);
+
+/**
+ * Topic sessions.extension.rejected.v1, key: session_id. A paid extension could not be applied (the session had
+ * already ended): billing turns the payment into a paid credit instead, so no payment is lost.
+ *
+ * @generated from message hourglass.sessions.v1.ExtensionRejected
+ */
+export type ExtensionRejected = Message<"hourglass.sessions.v1.ExtensionRejected"> & {
+  /**
+   * @generated from field: string payment_id = 1;
+   */
+  paymentId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: int32 minutes = 4;
+   */
+  minutes: number;
+
+  /**
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message hourglass.sessions.v1.ExtensionRejected.
+ * Use `create(ExtensionRejectedSchema)` to create a new message.
+ */
+export const ExtensionRejectedSchema: GenMessage<ExtensionRejected> = /*@__PURE__*/
+  messageDesc(file_hourglass_sessions_v1_sessions, 3);
 

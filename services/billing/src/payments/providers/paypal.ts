@@ -1,0 +1,122 @@
+import { X509Certificate, verify } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
+
+export interface PaypalConfig {
+  webhookId: string;
+  /** Hosts certificates may be fetched from (PayPal's own in production). */
+  allowedCertHosts: string[];
+  /** Test/dev only: allow an http:// certificate URL (a certificate served on this machine). */
+  allowInsecureCertUrl?: boolean;
+  fetchCert?: (url: string) => Promise<string>;
+}
+
+const MAX_SKEW_MS = 5 * 60_000;
+const certCache = new Map<string, Promise<string>>();
+
+async function defaultFetchCert(url: string): Promise<string> {
+  let pending = certCache.get(url);
+  if (!pending) {
+    pending = fetch(url, { signal: AbortSignal.timeout(5000) }).then(async (r) => {
+      if (!r.ok) throw new Error(`certificate URL answered ${r.status}`);
+      return r.text();
+    });
+    certCache.set(url, pending);
+    pending.catch(() => certCache.delete(url));
+  }
+  return pending;
+}
+
+/**
+ * Verifies a PayPal webhook the way PayPal documents it: the signed string is
+ * `<transmission id>|<transmission time>|<webhook id>|<CRC32 of the raw body, decimal>`, signed SHA256withRSA with the
+ * key of the certificate at PAYPAL-CERT-URL, which must be one of PayPal's hosts.
+ */
+export async function verifyPaypalWebhook(rawBody: Buffer, headers: Headers, config: PaypalConfig): Promise<VerifiedEvent> {
+  const transmissionId = header(headers, 'paypal-transmission-id');
+  const time = header(headers, 'paypal-transmission-time');
+  const signature = header(headers, 'paypal-transmission-sig');
+  const certUrl = header(headers, 'paypal-cert-url');
+  const algo = header(headers, 'paypal-auth-algo');
+  if (!transmissionId || !time || !signature || !certUrl || !algo) throw new WebhookRejected('missing PayPal transmission headers', 400);
+  if (algo !== 'SHA256withRSA') throw new WebhookRejected(`unsupported auth algorithm ${algo}`, 400);
+
+  let url: URL;
+  try {
+    url = new URL(certUrl);
+  } catch {
+    throw new WebhookRejected('invalid certificate URL', 400);
+  }
+  if (url.protocol !== 'https:' && !(config.allowInsecureCertUrl && url.protocol === 'http:')) throw new WebhookRejected('certificate URL must be https', 400);
+  if (!config.allowedCertHosts.includes(url.hostname)) throw new WebhookRejected(`certificate host ${url.hostname} is not PayPal's`, 400);
+  const sentAt = Date.parse(time);
+  if (Number.isNaN(sentAt) || Math.abs(Date.now() - sentAt) > MAX_SKEW_MS) throw new WebhookRejected('stale or invalid transmission time', 400);
+
+  let pem: string;
+  try {
+    pem = await (config.fetchCert ?? defaultFetchCert)(url.toString());
+  } catch (e) {
+    throw new WebhookRejected(`cannot fetch the certificate: ${(e as Error).message}`, 400);
+  }
+  const signed = `${transmissionId}|${time}|${config.webhookId}|${crc32(rawBody) >>> 0}`;
+  let valid = false;
+  try {
+    valid = verify('sha256', Buffer.from(signed), new X509Certificate(pem).publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new WebhookRejected('PayPal signature does not verify', 401);
+
+  let body: any;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookRejected('body is not JSON', 400);
+  }
+  if (typeof body?.id !== 'string' || typeof body?.event_type !== 'string') throw new WebhookRejected('not a PayPal event', 400);
+  return { provider: 'paypal', eventId: body.id, eventType: body.event_type, action: actionOf(body.event_type, body.resource ?? {}) };
+}
+
+/** "5.99" → 599, exactly (no floating point). */
+export function toCents(value: unknown): number {
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(value ?? ''));
+  if (!m) return 0;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+function actionOf(type: string, resource: any): PaymentAction {
+  switch (type) {
+    case 'PAYMENT.CAPTURE.COMPLETED': {
+      const attribution = parseCustomId(resource.custom_id);
+      if (!attribution) return { type: 'ignored', reason: 'capture without a valid custom_id: cannot attribute it' };
+      return { type: 'paid', businessKey: String(resource.id), userId: attribution.userId, product: attribution.product, amountCents: toCents(resource.amount?.value), currency: String(resource.amount?.currency_code ?? 'USD').toLowerCase() };
+    }
+    case 'PAYMENT.CAPTURE.REFUNDED': {
+      const up = (resource.links ?? []).find((l: { rel?: string }) => l.rel === 'up');
+      const captureId = up?.href ? String(up.href).split('/').filter(Boolean).pop() : undefined;
+      if (!captureId) return { type: 'ignored', reason: 'refund without a link to its capture' };
+      return { type: 'refunded', businessKey: captureId, amountCents: resource.amount ? toCents(resource.amount.value) : null };
+    }
+    case 'PAYMENT.CAPTURE.REVERSED':
+      return { type: 'refunded', businessKey: String(resource.id), amountCents: null };
+    default:
+      return { type: 'ignored', reason: `event type ${type} is not handled` };
+  }
+}
+
+/** Our orders carry `{"u":user,"k":kind,…}` in custom_id (≤ 127 chars). */
+export function parseCustomId(customId: unknown): { userId: string; product: Product } | null {
+  if (typeof customId !== 'string') return null;
+  let c: any;
+  try {
+    c = JSON.parse(customId);
+  } catch {
+    return null;
+  }
+  const positive = (n: unknown) => (Number.isInteger(n) && (n as number) > 0 ? (n as number) : null);
+  if (typeof c?.u !== 'string' || !c.u) return null;
+  if (c.k === 'session_credits' && positive(c.q)) return { userId: c.u, product: { kind: 'session_credits', quantity: c.q } };
+  if (c.k === 'extension' && typeof c.s === 'string' && positive(c.m)) return { userId: c.u, product: { kind: 'extension', sessionId: c.s, minutes: c.m } };
+  if (c.k === 'pack' && positive(c.n)) return { userId: c.u, product: { kind: 'pack', sessions: c.n, mentorId: typeof c.mentor === 'string' ? c.mentor : null } };
+  return null;
+}

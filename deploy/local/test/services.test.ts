@@ -1,4 +1,5 @@
 import { apiUrls, portEnvName, selectInstances, serviceEnv, serviceInstances, SERVICES, type ServiceWiring } from '../src/services';
+import { webhookSecrets } from '../src/webhook-secrets';
 
 const wiring: ServiceWiring = {
   nodeEnv: 'test',
@@ -61,7 +62,14 @@ describe('service environment', () => {
       SESSIONS_URL: 'http://127.0.0.1:4001',
       BILLING_URL: 'http://127.0.0.1:4002',
       NOTIFICATIONS_URL: 'http://127.0.0.1:4003',
+      ...webhookSecrets('s3cret'),
     });
+  });
+
+  it('derives webhook secrets from the JWT secret: stable per secret, different across secrets', () => {
+    expect(webhookSecrets('a')).toEqual(webhookSecrets('a'));
+    expect(webhookSecrets('a').STRIPE_WEBHOOK_SECRET).not.toBe(webhookSecrets('b').STRIPE_WEBHOOK_SECRET);
+    expect(webhookSecrets('a').STRIPE_WEBHOOK_SECRET).toMatch(/^whsec_[0-9a-f]{32}$/);
   });
 
   it('publishes one URL per API, from its first replica', () => {

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { creditAvailableSignal, endSessionUpdate, extendSessionUpdate, setAutoStartUpdate, startSessionUpdate, workflowIds } from '../src';
+import { completePackSessionUpdate, creditAvailableSignal, endSessionUpdate, extendSessionUpdate, schedulePackSessionUpdate, setAutoStartUpdate, startSessionUpdate, workflowIds } from '../src';
 import { startHarness } from '../test/helpers';
 
 async function main() {
@@ -49,7 +49,19 @@ async function main() {
     await handle.result();
     histories['session-extended-expired'] = workflowIds.session(s.id);
 
+    // Pack: a scheduled session, four completions (one repeated), reminders, grace, release after the last session.
+    const packId = 'replay-pack-1';
+    const pack = await client.workflow.start('sessionPackWorkflow', { workflowId: workflowIds.pack(packId), taskQueue: h.taskQueue, args: [{ packId, studentId: 'replay-student', mentorId: 'replay-mentor', totalSessions: 4, graceHours: 72, finalWarningHours: 12 }] });
+    await pack.executeUpdate(schedulePackSessionUpdate, { args: [{ sessionId: 'late' }] });
+    for (const s of ['p1', 'p2', 'p2', 'p3', 'p4']) await pack.executeUpdate(completePackSessionUpdate, { args: [{ sessionId: s }] });
+    await h.env.sleep('73 hours');
+    await pack.executeUpdate(completePackSessionUpdate, { args: [{ sessionId: 'late' }] });
+    await pack.result();
+    histories['pack-grace-release'] = workflowIds.pack(packId);
+
+    const only = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
     for (const [name, workflowId] of Object.entries(histories)) {
+      if (only && !only.has(name)) continue;
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       const file = path.join(__dirname, '../test/histories', `${name}.binpb`);
       writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());

@@ -4,6 +4,7 @@ export * from './contracts/common';
 export * from './contracts/billing';
 export * from './contracts/sessions';
 export * from './contracts/messages';
+export * from './contracts/packs';
 export { gateRules } from './workflows/gate-rules';
 
 /** Path of the workflow code for `Worker.create({ workflowsPath })` / `bundleWorkflowCode`. */

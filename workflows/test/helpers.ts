@@ -8,6 +8,8 @@ import {
   workflowsPath,
   type BillingActivities,
   type ConsumeCreditInput,
+  type PackActivities,
+  type PackNotice,
   type SessionEndRecord,
   type SessionRecord,
   type SessionsActivities,
@@ -100,10 +102,41 @@ export class FakeSessions {
   }
 }
 
+/** Records what the pack workflow asked of its activities. */
+export class FakePacks {
+  changes: Array<{ packId: string; event: string; eventKey: string }> = [];
+  notices: PackNotice[] = [];
+  private readonly seen = new Set<string>();
+
+  activities(): PackActivities {
+    return {
+      recordPackChange: async ({ state, event, eventKey }) => {
+        const key = `${state.packId}:${eventKey}`;
+        if (this.seen.has(key)) return;
+        this.seen.add(key);
+        this.changes.push({ packId: state.packId, event, eventKey });
+      },
+      requestPackNotice: async (notice) => {
+        if (this.seen.has(notice.dedupeKey)) return;
+        this.seen.add(notice.dedupeKey);
+        this.notices.push(notice);
+      },
+    };
+  }
+
+  eventsOf(packId: string): string[] {
+    return this.changes.filter((c) => c.packId === packId).map((c) => c.event);
+  }
+  noticesOf(packId: string): string[] {
+    return this.notices.filter((n) => n.data.pack_id === packId).map((n) => n.templateId);
+  }
+}
+
 export interface Harness {
   env: TestWorkflowEnvironment;
   billing: FakeBilling;
   sessions: FakeSessions;
+  packs: FakePacks;
   taskQueue: string;
   stop(): Promise<void>;
 }
@@ -117,11 +150,12 @@ export async function startHarness(): Promise<Harness> {
   const env = await createTimeSkippingEnv();
   const billing = new FakeBilling();
   const sessions = new FakeSessions();
+  const packs = new FakePacks();
   const sessionsWorker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: taskQueues.sessions,
     workflowBundle: await workflowBundle(),
-    activities: sessions.activities(),
+    activities: { ...sessions.activities(), ...packs.activities() },
   });
   const billingWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues.billing, activities: billing.activities() });
   const running = Promise.all([sessionsWorker.run(), billingWorker.run()]);
@@ -129,6 +163,7 @@ export async function startHarness(): Promise<Harness> {
     env,
     billing,
     sessions,
+    packs,
     taskQueue: taskQueues.sessions,
     stop: async () => {
       sessionsWorker.shutdown();

@@ -9,9 +9,10 @@ import { workflowBundle } from './helpers';
 const dir = path.join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
 
-test('there are recorded histories for the gate and the session workflows', () => {
+test('there are recorded histories for the gate, session and pack workflows', () => {
   expect(files.some((f) => f.startsWith('gate-'))).toBe(true);
   expect(files.some((f) => f.startsWith('session-'))).toBe(true);
+  expect(files.some((f) => f.startsWith('pack-'))).toBe(true);
 });
 
 test.each(files)('replays %s', async (file) => {

@@ -8,7 +8,7 @@ import {
   UsageRecordedSchema,
 } from '../gen/hourglass/billing/v1/billing_pb';
 import { NotificationRequestedSchema } from '../gen/hourglass/notifications/v1/notifications_pb';
-import { ExtensionRejectedSchema, SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
+import { ExtensionRejectedSchema, PackChangedSchema, SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
 
 type Service = 'sessions' | 'billing' | 'notifications';
 
@@ -32,6 +32,13 @@ export const topics = {
   'sessions.session.started.v1': topic({ schema: SessionStartedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session started (by hand or auto-start).' }),
   'sessions.session.ended.v1': topic({ schema: SessionEndedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session ended, expired or was cancelled.' }),
   'sessions.session.extended.v1': topic({ schema: SessionExtendedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A paid extension moved a session deadline.' }),
+  'sessions.pack.created.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A mentorship pack was created; its seat is held.' }),
+  'sessions.pack.completed_session.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'One session of a pack was completed (once per session).' }),
+  'sessions.pack.depleted.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The last session of a pack was completed.' }),
+  'sessions.pack.grace_started.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The seat is held for the grace period (72 h by default).' }),
+  'sessions.pack.renewed.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A new pack for the same student and mentor took over the seat.' }),
+  'sessions.pack.seat_released.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The seat was released (grace over, no scheduled session left).' }),
+  'sessions.pack.expired.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The pack reached its end date.' }),
   'sessions.extension.rejected.v1': topic({ schema: ExtensionRejectedSchema, key: 'sessionId', producer: 'sessions', consumers: ['billing'], partitions: 3, description: 'A paid extension arrived after the session ended: billing grants a paid credit instead.' }),
   'billing.credit.granted.v1': topic({ schema: CreditGrantedSchema, key: 'userId', producer: 'billing', consumers: ['sessions', 'notifications'], partitions: 3, description: 'Credits were granted (signup, payment, admin).' }),
   'billing.credit.consumed.v1': topic({ schema: CreditConsumedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: 'One credit paid for a session.' }),

@@ -7,6 +7,7 @@ import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
+import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
 import { applyPaidExtension } from './use-cases/extensions';
 
@@ -69,7 +70,12 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'kafka', check: () => admin.describeCluster() },
           { name: 'temporal', check: () => gateway.ping() },
         ],
-        routes: (app) => app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET)),
+        routes: (app) => {
+          const packDeps = { pool, gateway, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
+          app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
+          app.use('/api', packRoutes(packDeps, config.JWT_SECRET));
+          app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
+        },
       });
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());

@@ -6,6 +6,9 @@ export const sessionsConfigSchema = baseServiceSchema.extend({
   /** How long a start request may wait for the gate before answering 503 (the start still completes durably). */
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   INSTANCE_ID: z.string().default(() => `${process.pid}`),
+  /** Hours a depleted pack holds its seat, and when before the end the final warning goes out (seed 001). */
+  PACK_GRACE_HOURS: z.coerce.number().positive().default(72),
+  PACK_FINAL_WARNING_HOURS: z.coerce.number().positive().default(12),
 });
 export type SessionsConfig = z.infer<typeof sessionsConfigSchema>;
 

@@ -3,10 +3,11 @@ import { createLogger } from '@hourglass/logger';
 import { taskQueues, workflowsPath } from '@hourglass/workflows';
 import { createWorkerProcess } from '@hourglass/worker';
 import { createSessionsActivities } from './adapters/activities';
+import { createPackActivities } from './adapters/pack-activities';
 import { runMigrations } from './adapters/database';
 import { loadConfig } from './config';
 
-// The sessions worker runs all workflow code (gate, session) and the activities that touch the sessions database.
+// The sessions worker runs all workflow code (gate, session, pack) and the activities that touch the sessions database.
 runProcess('sessions-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'sessions-worker', ...process.env });
   const logger = createLogger({ service: 'sessions-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
@@ -19,7 +20,7 @@ runProcess('sessions-worker', () => {
       taskQueue: taskQueues.sessions,
       workflowsPath,
       migrate: () => runMigrations(config.DATABASE_URL, logger),
-      activities: (pool) => createSessionsActivities({ pool }),
+      activities: (pool) => ({ ...createSessionsActivities({ pool }), ...createPackActivities({ pool }) }),
     }),
   };
 });

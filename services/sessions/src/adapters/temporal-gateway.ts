@@ -9,6 +9,12 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, type ErrorCode } from '@hourglass/errors';
 import {
+  cancelPackSessionUpdate,
+  completePackSessionUpdate,
+  renewPackUpdate,
+  schedulePackSessionUpdate,
+  type PackInput,
+  type PackState,
   creditAvailableSignal,
   endSessionUpdate,
   extendSessionUpdate,
@@ -38,6 +44,11 @@ export interface WorkflowGateway {
   gateState(userId: string): Promise<GateState | null>;
   /** Wakes the user's gate: a credit arrived (auto-start may now happen). No-op for users without a gate. */
   creditAvailable(userId: string, grantId: string): Promise<void>;
+  /** Starts the pack's workflow (idempotent: an already running pack is fine). */
+  startPack(input: PackInput): Promise<void>;
+  /** Sends one of the pack's updates; null when the pack's workflow has finished. */
+  updatePack(packId: string, update: 'complete' | 'schedule' | 'cancel', sessionId: string): Promise<PackState | null>;
+  renewPack(packId: string, newPackId: string): Promise<PackState | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -107,6 +118,33 @@ export async function connectWorkflowGateway({ address, namespace }: { address: 
         await client.workflow.getHandle(workflowIds.gate(userId)).signal(creditAvailableSignal, { grantId });
       } catch (e) {
         if (!isGone(e)) throw e;
+      }
+    },
+
+    async startPack(input) {
+      try {
+        await client.workflow.start('sessionPackWorkflow', { workflowId: workflowIds.pack(input.packId), taskQueue: taskQueues.sessions, args: [input] });
+      } catch (e) {
+        if ((e as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw e;
+      }
+    },
+
+    async updatePack(packId, update, sessionId) {
+      const def = { complete: completePackSessionUpdate, schedule: schedulePackSessionUpdate, cancel: cancelPackSessionUpdate }[update];
+      try {
+        return await client.workflow.getHandle(workflowIds.pack(packId)).executeUpdate(def, { args: [{ sessionId }] });
+      } catch (e) {
+        if (isGone(e)) return null;
+        throw toDomainError(e);
+      }
+    },
+
+    async renewPack(packId, newPackId) {
+      try {
+        return await client.workflow.getHandle(workflowIds.pack(packId)).executeUpdate(renewPackUpdate, { args: [{ newPackId }] });
+      } catch (e) {
+        if (isGone(e)) return null;
+        throw toDomainError(e);
       }
     },
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hourglass/sessions/v1/sessions.proto.
  */
 export const file_hourglass_sessions_v1_sessions: GenFile = /*@__PURE__*/
-  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBSJtChFFeHRlbnNpb25SZWplY3RlZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEg4KBnJlYXNvbhgFIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBSJtChFFeHRlbnNpb25SZWplY3RlZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEg4KBnJlYXNvbhgFIAEoCSKVAgoLUGFja0NoYW5nZWQSDwoHcGFja19pZBgBIAEoCRISCgpzdHVkZW50X2lkGAIgASgJEhEKCW1lbnRvcl9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEwoLc2VhdF9zdGF0dXMYBSABKAkSFgoOdG90YWxfc2Vzc2lvbnMYBiABKAUSGgoScmVtYWluaW5nX3Nlc3Npb25zGAcgASgFEhoKEmNvbXBsZXRlZF9zZXNzaW9ucxgIIAEoBRIxCg1ncmFjZV9lbmRzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAogASgJEhIKCnJlbmV3ZWRfYnkYCyABKAliBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Topic sessions.session.started.v1, key: session_id. Emitted once when a session starts (by hand or auto-start).
@@ -206,4 +206,74 @@ export type ExtensionRejected = Message<"hourglass.sessions.v1.ExtensionRejected
  */
 export const ExtensionRejectedSchema: GenMessage<ExtensionRejected> = /*@__PURE__*/
   messageDesc(file_hourglass_sessions_v1_sessions, 3);
+
+/**
+ * Topics sessions.pack.{created,completed_session,depleted,grace_started,renewed,seat_released,expired}.v1,
+ * key: pack_id. The pack's state after the change; session_id is set for completed_session.
+ *
+ * @generated from message hourglass.sessions.v1.PackChanged
+ */
+export type PackChanged = Message<"hourglass.sessions.v1.PackChanged"> & {
+  /**
+   * @generated from field: string pack_id = 1;
+   */
+  packId: string;
+
+  /**
+   * @generated from field: string student_id = 2;
+   */
+  studentId: string;
+
+  /**
+   * @generated from field: string mentor_id = 3;
+   */
+  mentorId: string;
+
+  /**
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * @generated from field: string seat_status = 5;
+   */
+  seatStatus: string;
+
+  /**
+   * @generated from field: int32 total_sessions = 6;
+   */
+  totalSessions: number;
+
+  /**
+   * @generated from field: int32 remaining_sessions = 7;
+   */
+  remainingSessions: number;
+
+  /**
+   * @generated from field: int32 completed_sessions = 8;
+   */
+  completedSessions: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp grace_ends_at = 9;
+   */
+  graceEndsAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string session_id = 10;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string renewed_by = 11;
+   */
+  renewedBy: string;
+};
+
+/**
+ * Describes the message hourglass.sessions.v1.PackChanged.
+ * Use `create(PackChangedSchema)` to create a new message.
+ */
+export const PackChangedSchema: GenMessage<PackChanged> = /*@__PURE__*/
+  messageDesc(file_hourglass_sessions_v1_sessions, 4);
 

@@ -1,0 +1,73 @@
+import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
+
+// Seed 001 through the running stack: seats, once-per-session completion, reminders via notifications, renewal.
+// (The 72-hour timers themselves are covered on the time-skipping server in workflows/test/pack.test.ts.)
+jest.setTimeout(60_000);
+
+let adminToken: string;
+beforeAll(async () => {
+  adminToken = await tokenFor('e2e-admin', 'admin');
+});
+const asAdmin = (method: string, path: string, body?: unknown) => api(stack.sessionsUrl, path, { method, token: adminToken, body });
+
+test('a pack holds a seat; a mentor with no free seat refuses a new student (409 NO_SEAT_AVAILABLE)', async () => {
+  const mentor = uniqueId('mentor');
+  expect((await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 1 })).status).toBe(200);
+  const first = await asAdmin('POST', '/admin/packs', { student_id: uniqueId('student'), mentor_id: mentor });
+  expect(first.status).toBe(201);
+  expect(first.body).toMatchObject({ status: 'active', seat_status: 'held', total_sessions: 4, remaining_sessions: 4, completed_sessions: 0, scheduled_sessions: [] });
+  const second = await asAdmin('POST', '/admin/packs', { student_id: uniqueId('student'), mentor_id: mentor });
+  expect(second).toMatchObject({ status: 409, body: { error: 'NO_SEAT_AVAILABLE', seat_capacity: 1, seats_taken: 1 } });
+  const seats = await api(stack.sessionsUrl, `/api/mentors/${mentor}/seats`, { token: await tokenFor(mentor) });
+  expect(seats.body).toMatchObject({ seat_capacity: 1, seats_taken: 1 });
+});
+
+test('four completions (one repeated) deplete the pack, start the grace, and send each reminder once', async () => {
+  const mentor = uniqueId('mentor');
+  const student = uniqueId('student');
+  const pack = (await asAdmin('POST', '/admin/packs', { student_id: student, mentor_id: mentor })).body;
+  const mentorToken = await tokenFor(mentor);
+  const studentToken = await tokenFor(student);
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = await api(stack.sessionsUrl, `/api/packs/${pack.id}/sessions`, { method: 'POST', token: studentToken, body: { scheduled_at: new Date(Date.now() + (i + 1) * 86400000).toISOString() } });
+    expect(s.status).toBe(201);
+    ids.push(s.body.id);
+  }
+  expect((await api(stack.sessionsUrl, `/api/sessions/${ids[0]}/complete`, { method: 'POST', token: studentToken })).status).toBe(403);
+  for (const id of [ids[0], ids[1], ids[1], ids[2]]) {
+    expect((await api(stack.sessionsUrl, `/api/sessions/${id}/complete`, { method: 'POST', token: mentorToken })).status).toBe(200);
+  }
+  const three = await api(stack.sessionsUrl, `/api/packs/${pack.id}`, { token: studentToken });
+  expect(three.body).toMatchObject({ remaining_sessions: 1, completed_sessions: 3, status: 'active' });
+  const last = await api(stack.sessionsUrl, `/api/sessions/${ids[3]}/complete`, { method: 'POST', token: mentorToken });
+  expect(last.body.pack).toMatchObject({ remaining_sessions: 0, completed_sessions: 4, status: 'grace', seat_status: 'grace', grace_ends_at: expect.any(String), scheduled_sessions: [] });
+  expect(Date.parse(last.body.pack.grace_ends_at) - Date.now()).toBeGreaterThan(71 * 3_600_000);
+
+  const notices = await eventually(async () => {
+    const r = await api(stack.notificationsUrl, `/admin/notifications?user=${student}`, { token: adminToken });
+    const templates = r.body.items.map((n: { template_id: string }) => n.template_id).sort();
+    return templates.length >= 2 ? templates : undefined;
+  }, { what: 'the pack reminders' });
+  expect(notices).toEqual(['pack_complete_renew', 'pack_one_session_left']);
+  expect((await api(stack.sessionsUrl, `/api/users/me/packs`, { token: studentToken })).body.packs[0].id).toBe(pack.id);
+  expect((await api(stack.sessionsUrl, `/api/packs/${pack.id}`, { token: await tokenFor(uniqueId('other')) })).status).toBe(404);
+});
+
+test('renewing during grace keeps the seat: the new pack takes it over, no seat is needed', async () => {
+  const mentor = uniqueId('mentor');
+  const student = uniqueId('student');
+  await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 1 });
+  const old = (await asAdmin('POST', '/admin/packs', { student_id: student, mentor_id: mentor, sessions: 1 })).body;
+  const s = await api(stack.sessionsUrl, `/api/packs/${old.id}/sessions`, { method: 'POST', token: await tokenFor(student), body: { scheduled_at: new Date().toISOString() } });
+  await api(stack.sessionsUrl, `/api/sessions/${s.body.id}/complete`, { method: 'POST', token: await tokenFor(mentor) });
+  const renewal = await asAdmin('POST', '/admin/packs', { student_id: student, mentor_id: mentor, sessions: 4 });
+  expect(renewal.status).toBe(201);
+  const previous = await eventually(async () => {
+    const r = await asAdmin('GET', `/api/packs/${old.id}`);
+    return r.body.status === 'renewed' ? r.body : undefined;
+  }, { what: 'the old pack to be renewed' });
+  expect(previous).toMatchObject({ seat_status: 'held', renewed_by: renewal.body.id });
+  const seats = await asAdmin('GET', `/api/mentors/${mentor}/seats`);
+  expect(seats.body).toMatchObject({ seats_taken: 1, seats: [{ pack_id: renewal.body.id }] });
+});

@@ -6,7 +6,10 @@ import { topicNames } from '@hourglass/proto';
 import { runMigrations } from './adapters/database';
 import type { NotificationsConfig } from './config';
 import { intakeTopics } from './domain/intake';
+import { createEmailChannel } from './channels/email';
+import { notificationAdminActions, preferenceRoutes } from './http/preferences';
 import { adminRoutes } from './http/routes';
+import { dispatchDue } from './use-cases/dispatch';
 import { takeIn } from './use-cases/intake';
 
 /** The notifications process: Kafka intake into the delivery log, and the operators' API. */
@@ -33,6 +36,24 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       });
       await consumer.start();
       stops.unshift(() => consumer.stop());
+      // Delivery: a dispatcher loop (replicas share the work through SKIP LOCKED claims).
+      const email = config.SMTP_URL ? createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }) : null;
+      if (!email) logger.warn('SMTP_URL is not set: email notifications are not sent');
+      const dispatch = { pool, email, discord: { allowLocal: config.DISCORD_ALLOW_LOCAL } };
+      let dispatching: Promise<unknown> | null = null;
+      const kick = () => {
+        dispatching ??= dispatchDue(dispatch)
+          .catch((err) => logger.error({ err }, 'dispatch failed'))
+          .finally(() => {
+            dispatching = null;
+          });
+      };
+      const timer = setInterval(kick, config.DISPATCH_INTERVAL_MS);
+      stops.unshift(async () => {
+        clearInterval(timer);
+        await dispatching;
+        email?.close();
+      });
       const admin = kafka.admin();
       await admin.connect();
       stops.unshift(() => admin.disconnect());
@@ -44,7 +65,11 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },
         ],
-        routes: (app) => app.use('/admin', adminRoutes(pool, config.JWT_SECRET)),
+        routes: (app) => {
+          app.use('/api', preferenceRoutes(pool, config.JWT_SECRET, config.DISCORD_ALLOW_LOCAL));
+          app.use('/admin', notificationAdminActions(pool, config.JWT_SECRET, kick));
+          app.use('/admin', adminRoutes(pool, config.JWT_SECRET));
+        },
       });
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());

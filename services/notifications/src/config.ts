@@ -3,6 +3,12 @@ import { baseServiceSchema, parseConfig, z } from '@hourglass/config';
 export const notificationsConfigSchema = baseServiceSchema.extend({
   SERVICE_NAME: z.string().default('notifications'),
   INSTANCE_ID: z.string().default(() => `${process.pid}`),
+  /** SMTP server for email (smtp://user:pass@host:port); without it, email is not sent (logged as skipped). */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//).optional(),
+  EMAIL_FROM: z.string().default('Hourglass <no-reply@hourglass.local>'),
+  /** Test/dev only: accept http://127.0.0.1 Discord webhook URLs (a local receiver). */
+  DISCORD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
 });
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 

@@ -61,7 +61,7 @@ test('a started session travels HTTP → Temporal → outbox → Kafka → notif
   const adminToken = await tokenFor('ops', 'admin');
   const logged = await eventually(async () => {
     const res = await api(stack.notificationsUrl, `/admin/notifications?user=${encodeURIComponent(userId)}`, { token: adminToken });
-    return res.status === 200 && res.body.items?.find((n: { source_event_id: string }) => n.source_event_id === published.event_id);
+    return res.status === 200 && res.body.items?.find((n: { source_event_id: string; template_id: string }) => n.source_event_id === published.event_id && n.template_id === 'session_started');
   }, { what: 'the notification to be recorded' });
   expect(logged).toMatchObject({ user_id: userId, template_id: 'session_started' });
 });

@@ -83,7 +83,7 @@ async function userWith(prefs: { email?: string; discord?: string | null; channe
   await db.pool.query(`INSERT INTO preferences (user_id, email, discord_webhook_url, channels) VALUES ($1, $2, $3, $4)`, [userId, prefs.email ?? null, prefs.discord ?? null, prefs.channels ?? {}]);
   return userId;
 }
-async function request(userId: string, templateId: string, dedupeKey = randomUUID(), data: Record<string, string> = {}) {
+async function request(userId: string, templateId: string, dedupeKey: string = randomUUID(), data: Record<string, string> = {}) {
   return withTransaction(db.pool, (tx) => storeRequest(tx, { userId, templateId, data, dedupeKey, notBefore: null }, { eventId: randomUUID(), topic: 'notifications.requested.v1' }));
 }
 const stateOf = async (userId: string) => (await db.pool.query(`SELECT id, status, channel, attempts, last_error FROM notifications WHERE user_id = $1`, [userId])).rows;

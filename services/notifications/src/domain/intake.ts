@@ -9,6 +9,47 @@ export interface NotificationRequest {
   notBefore: Date | null;
 }
 
+/** What an event does to messages scheduled for its session: "1 minute left" follows the deadline. */
+export interface Reschedule {
+  sessionId: string;
+  /** Cancel pending "1 minute left" messages of the session. */
+  cancelEndingSoon: boolean;
+  /** Schedule one for this deadline (ISO), if any. */
+  endingSoonFor: { userId: string; expiresAt: Date } | null;
+}
+
+export const ENDING_SOON_BEFORE_MS = 60_000;
+
+export function endingSoonRequest(userId: string, sessionId: string, expiresAt: Date): NotificationRequest {
+  return {
+    userId,
+    templateId: 'session_ending_soon',
+    data: { session_id: sessionId, expires_at: expiresAt.toISOString() },
+    // Keyed to the deadline: a new deadline (extension) is a new message; the same one twice is one.
+    dedupeKey: `ending_soon:${sessionId}:${expiresAt.toISOString()}`,
+    notBefore: new Date(expiresAt.getTime() - ENDING_SOON_BEFORE_MS),
+  };
+}
+
+export function rescheduleFor(event: Pick<HandledEvent, 'topic' | 'message'>): Reschedule | null {
+  switch (event.topic as TopicName) {
+    case 'sessions.session.started.v1': {
+      const m = event.message as HandledEvent<'sessions.session.started.v1'>['message'];
+      return m.expiresAt ? { sessionId: m.sessionId, cancelEndingSoon: false, endingSoonFor: { userId: m.userId, expiresAt: timestampDate(m.expiresAt) } } : null;
+    }
+    case 'sessions.session.extended.v1': {
+      const m = event.message as HandledEvent<'sessions.session.extended.v1'>['message'];
+      return { sessionId: m.sessionId, cancelEndingSoon: true, endingSoonFor: m.expiresAt ? { userId: m.userId, expiresAt: timestampDate(m.expiresAt) } : null };
+    }
+    case 'sessions.session.ended.v1': {
+      const m = event.message as HandledEvent<'sessions.session.ended.v1'>['message'];
+      return { sessionId: m.sessionId, cancelEndingSoon: true, endingSoonFor: null };
+    }
+    default:
+      return null;
+  }
+}
+
 /** Which message (if any) each domain event asks for. One event → at most one request, keyed for dedupe. */
 export function requestFor(event: Pick<HandledEvent, 'topic' | 'message' | 'eventId'>): NotificationRequest | null {
   const topic = event.topic as TopicName;

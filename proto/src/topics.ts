@@ -5,6 +5,7 @@ import {
   CreditGrantedSchema,
   CreditRefundedSchema,
   ExtensionPaidSchema,
+  PackPaidSchema,
   UsageRecordedSchema,
 } from '../gen/hourglass/billing/v1/billing_pb';
 import { NotificationRequestedSchema } from '../gen/hourglass/notifications/v1/notifications_pb';
@@ -44,6 +45,7 @@ export const topics = {
   'billing.credit.consumed.v1': topic({ schema: CreditConsumedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: 'One credit paid for a session.' }),
   'billing.credit.refunded.v1': topic({ schema: CreditRefundedSchema, key: 'userId', producer: 'billing', consumers: ['notifications'], partitions: 3, description: 'A credit was given back or a payment refunded.' }),
   'billing.extension.paid.v1': topic({ schema: ExtensionPaidSchema, key: 'sessionId', producer: 'billing', consumers: ['sessions'], partitions: 3, description: 'Minutes were paid for one session.' }),
+  'billing.pack.paid.v1': topic({ schema: PackPaidSchema, key: 'userId', producer: 'billing', consumers: ['sessions'], partitions: 3, description: 'A mentorship pack was paid: sessions creates it (once per payment).' }),
   'billing.usage.recorded.v1': topic({ schema: UsageRecordedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: "A finished session's seconds counted in its billing period." }),
   'notifications.requested.v1': topic({ schema: NotificationRequestedSchema, key: 'recipientUserId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'Any service asks for a message to a user.' }),
 } as const;

@@ -71,3 +71,32 @@ test('renewing during grace keeps the seat: the new pack takes it over, no seat 
   const seats = await asAdmin('GET', `/api/mentors/${mentor}/seats`);
   expect(seats.body).toMatchObject({ seats_taken: 1, seats: [{ pack_id: renewal.body.id }] });
 });
+
+describe('buying a pack', () => {
+  test('no free seat → refused before payment; a free seat → checkout; the paid webhook creates the pack once', async () => {
+    const { checkoutCompleted, sendStripe } = await import('./webhooks');
+    const full = uniqueId('mentor');
+    await asAdmin('PUT', `/admin/mentors/${full}`, { seat_capacity: 0 });
+    const student = uniqueId('student');
+    const studentToken = await tokenFor(student);
+    const refused = await api(stack.sessionsUrl, '/api/packs/checkout', { method: 'POST', token: studentToken, body: { mentor_id: full } });
+    expect(refused).toMatchObject({ status: 409, body: { error: 'NO_SEAT_AVAILABLE' } });
+
+    const mentor = uniqueId('mentor');
+    await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 2 });
+    const checkout = await api(stack.sessionsUrl, '/api/packs/checkout', { method: 'POST', token: studentToken, body: { mentor_id: mentor } });
+    expect(checkout).toMatchObject({ status: 201, body: { checkout_session_id: expect.stringMatching(/^cs_/) } });
+
+    const paid = checkoutCompleted({ user_id: student, kind: 'pack', sessions: '4', mentor_id: mentor }, { amount: 19900 });
+    await Promise.all([sendStripe(paid), sendStripe(paid)]);
+    const mine = await eventually(async () => {
+      const r = await api(stack.sessionsUrl, '/api/users/me/packs', { token: studentToken });
+      return r.body.packs.length ? r.body.packs : undefined;
+    }, { what: 'the paid pack' });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ mentor_id: mentor, total_sessions: 4, status: 'active', seat_status: 'held' });
+    await sendStripe({ ...paid, id: `evt_${Date.now()}` });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await api(stack.sessionsUrl, '/api/users/me/packs', { token: studentToken })).body.packs).toHaveLength(1);
+  });
+});

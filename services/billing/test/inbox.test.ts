@@ -33,8 +33,8 @@ test('the same delivery is stored once and applied once', async () => {
 });
 
 test('an event that keeps failing is retried with backoff, then dead with its error — and can be reprocessed', async () => {
-  // A pack of zero sessions: the grants table's CHECK (quantity > 0) refuses it every time.
-  const event: VerifiedEvent = { ...paid(`u-${randomUUID()}`), action: { type: 'paid', businessKey: `pi_${randomUUID()}`, userId: `u-${randomUUID()}`, product: { kind: 'pack', sessions: 0, mentorId: null }, amountCents: 1, currency: 'usd' } };
+  // Zero credits: the grants table's CHECK (quantity > 0) refuses it every time.
+  const event: VerifiedEvent = { ...paid(`u-${randomUUID()}`), action: { type: 'paid', businessKey: `pi_${randomUUID()}`, userId: `u-${randomUUID()}`, product: { kind: 'session_credits', quantity: 0 }, amountCents: 1, currency: 'usd' } };
   await receive(db.pool, [event], raw);
   await processDue(deps());
   const failed = await statusOf(event.eventId);

@@ -10,6 +10,7 @@ import type { SessionsConfig } from './config';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
 import { applyPaidExtension } from './use-cases/extensions';
+import { createPack, packIdForPayment } from './use-cases/packs';
 
 export interface SessionsApp {
   start(): Promise<RunningServer>;
@@ -34,17 +35,21 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
 
       const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
       stops.unshift(() => gateway.close());
+      const packDeps = { pool, gateway, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
       // Credits that arrive wake the user's gate, so a waiting auto-start happens as soon as the cooldown allows.
       const credits = createIdempotentConsumer({
         kafka,
         pool,
         groupId: 'sessions',
-        topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1'],
+        topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'],
         logger,
         handler: async (event) => {
           if (event.topic === 'billing.credit.granted.v1') {
             const m = event.message as import('@hourglass/proto').CreditGranted;
             await gateway.creditAvailable(m.userId, m.grantId);
+          } else if (event.topic === 'billing.pack.paid.v1') {
+            const m = event.message as import('@hourglass/proto').PackPaid;
+            await createPack(packDeps, { studentId: m.userId, mentorId: m.mentorId, sessions: m.sessions, packId: packIdForPayment(m.paymentId), paid: true });
           } else {
             const m = event.message as import('@hourglass/proto').ExtensionPaid;
             await applyPaidExtension(event.client, gateway, { paymentId: m.paymentId, sessionId: m.sessionId, userId: m.userId, minutes: m.minutes });
@@ -71,9 +76,8 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'temporal', check: () => gateway.ping() },
         ],
         routes: (app) => {
-          const packDeps = { pool, gateway, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
           app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
-          app.use('/api', packRoutes(packDeps, config.JWT_SECRET));
+          app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
           app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
         },
       });

@@ -101,14 +101,17 @@ async function apply(tx: PoolClient, deps: LedgerDeps, provider: Provider, actio
     const paymentId = `${provider}:${action.businessKey}`;
     let grantId: string | null = null;
     switch (action.product.kind) {
-      case 'session_credits':
-      case 'pack': {
+      case 'session_credits': {
         await lockUser(tx, deps, action.userId);
-        const kind = action.product.kind === 'pack' ? 'pack' : 'paid';
-        const quantity = action.product.kind === 'pack' ? action.product.sessions : action.product.quantity;
-        grantId = (await grantInTx(tx, { userId: action.userId, kind, quantity, source: 'payment', sourceRef: paymentId, actor: provider, note: `${provider} payment ${action.businessKey}` })).grantId;
+        grantId = (await grantInTx(tx, { userId: action.userId, kind: 'paid', quantity: action.product.quantity, source: 'payment', sourceRef: paymentId, actor: provider, note: `${provider} payment ${action.businessKey}` })).grantId;
         break;
       }
+      case 'pack':
+        // The sessions service creates the pack and its seat (once per payment id).
+        if (!action.product.mentorId) throw new Error('a pack payment must name its mentor');
+        if (action.product.sessions <= 0) throw new Error('a pack must have at least one session');
+        await enqueueEvent(tx, 'billing.pack.paid.v1', { paymentId, userId: action.userId, mentorId: action.product.mentorId, sessions: action.product.sessions, provider });
+        break;
       case 'extension':
         // Applied by the sessions service to the session's workflow, once per payment id.
         await enqueueEvent(tx, 'billing.extension.paid.v1', { paymentId, sessionId: action.product.sessionId, userId: action.userId, minutes: action.product.minutes, provider });

@@ -17,11 +17,23 @@ export interface CheckoutAnswer {
 export interface BillingClient {
   credits(userId: string): Promise<CreditSummary>;
   extensionCheckout(userId: string, sessionId: string, minutes: number, idempotencyKey?: string): Promise<CheckoutAnswer>;
+  packCheckout(userId: string, mentorId: string, sessions: number, idempotencyKey?: string): Promise<CheckoutAnswer>;
 }
 
 /** Billing's public HTTP API, called with a short-lived service token. */
 export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; jwtSecret: string }): BillingClient {
   const token = () => signToken({ sub: 'sessions', role: 'service' }, jwtSecret, '5m');
+  /** Billing creates the Stripe Checkout Session on the user's behalf. */
+  const checkout = async (body: object, idempotencyKey?: string): Promise<CheckoutAnswer> => {
+    const res = await fetch(new URL('/api/checkout', baseUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15000),
+    });
+    if (res.status !== 201) throw new DomainError('UNAVAILABLE', `billing checkout answered ${res.status}`);
+    return (await res.json()) as CheckoutAnswer;
+  };
   return {
     async credits(userId) {
       const url = new URL('/api/users/credits', baseUrl);
@@ -30,15 +42,7 @@ export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; j
       if (!res.ok) throw new DomainError('UNAVAILABLE', `billing answered ${res.status}`);
       return (await res.json()) as CreditSummary;
     },
-    async extensionCheckout(userId, sessionId, minutes, idempotencyKey) {
-      const res = await fetch(new URL('/api/checkout', baseUrl), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
-        body: JSON.stringify({ kind: 'extension', session_id: sessionId, minutes, user_id: userId }),
-        signal: AbortSignal.timeout(15000),
-      });
-      if (res.status !== 201) throw new DomainError('UNAVAILABLE', `billing checkout answered ${res.status}`);
-      return (await res.json()) as CheckoutAnswer;
-    },
+    extensionCheckout: (userId, sessionId, minutes, idempotencyKey) => checkout({ kind: 'extension', session_id: sessionId, minutes, user_id: userId }, idempotencyKey),
+    packCheckout: (userId, mentorId, sessions, idempotencyKey) => checkout({ kind: 'pack', mentor_id: mentorId, sessions, user_id: userId }, idempotencyKey),
   };
 }

@@ -2,15 +2,23 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
 import { parseInput } from '@hourglass/http';
+import type { BillingClient } from '../adapters/billing-client';
 import * as packs from '../use-cases/packs';
 
 export const createPackBody = z.object({ student_id: z.string().min(1).max(128), mentor_id: z.string().min(1).max(128), sessions: z.number().int().positive().max(52).default(4) });
 export const scheduleBody = z.object({ scheduled_at: z.iso.datetime({ offset: true }) });
 export const mentorBody = z.object({ seat_capacity: z.number().int().min(0).max(1000) });
 
-export function packRoutes(deps: packs.PackDeps, jwtSecret: string): Router {
+export const packCheckoutBody = z.object({ mentor_id: z.string().min(1).max(128), sessions: z.number().int().positive().max(52).default(4) });
+
+export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret));
+  router.post('/packs/checkout', async (req, res) => {
+    const b = parseInput(packCheckoutBody, req.body ?? {});
+    const key = parseInput(z.string().min(1).max(255).optional(), req.header('idempotency-key'), 'Idempotency-Key header');
+    res.status(201).json(await packs.packCheckout(deps, principalOf(req), b.mentor_id, b.sessions, key));
+  });
   router.get('/packs/:id', async (req, res) => {
     res.json(await packs.getPack(deps, principalOf(req), req.params.id!));
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DomainError, notFound } from '@hourglass/errors';
 import { withTransaction, type Pool } from '@hourglass/postgres';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
@@ -19,21 +19,24 @@ const SEATS_TAKEN = `SELECT count(*)::int AS n FROM packs WHERE mentor_id = $1 A
  * Creates a pack for a student with a mentor (admin, or a paid `pack` checkout). A pack needs a free seat — unless
  * it renews the student's pack with the same mentor that still holds one: then it takes that seat over.
  */
-export async function createPack(deps: PackDeps, input: { studentId: string; mentorId: string; sessions: number }) {
-  const packId = randomUUID();
+export async function createPack(deps: PackDeps, input: { studentId: string; mentorId: string; sessions: number; packId?: string; paid?: boolean }) {
+  const packId = input.packId ?? randomUUID();
   const renewing = await withTransaction(deps.pool, async (tx) => {
     await tx.query(`INSERT INTO mentors (id) VALUES ($1) ON CONFLICT DO NOTHING`, [input.mentorId]);
     const { rows: mentor } = await tx.query(`SELECT seat_capacity FROM mentors WHERE id = $1 FOR UPDATE`, [input.mentorId]);
     const { rows: holding } = await tx.query(
-      `SELECT id FROM packs WHERE student_id = $1 AND mentor_id = $2 AND seat_status <> 'released' AND status <> 'renewed' ORDER BY created_at DESC LIMIT 1`,
-      [input.studentId, input.mentorId],
+      `SELECT id FROM packs WHERE student_id = $1 AND mentor_id = $2 AND seat_status <> 'released' AND status <> 'renewed' AND id <> $3 ORDER BY created_at DESC LIMIT 1`,
+      [input.studentId, input.mentorId, packId],
     );
     const taken = (await tx.query(SEATS_TAKEN, [input.mentorId])).rows[0].n as number;
-    if (!holding[0] && taken >= mentor[0].seat_capacity) {
+    // A paid pack was seat-checked before payment; if the seat went meanwhile, the payment is honoured anyway
+    // (the mentor is over capacity by one, visible in /api/mentors/:id/seats) rather than lost.
+    if (!holding[0] && taken >= mentor[0].seat_capacity && !input.paid) {
       throw new DomainError('NO_SEAT_AVAILABLE', 'This mentor has no free seat', { mentor_id: input.mentorId, seat_capacity: mentor[0].seat_capacity, seats_taken: taken });
     }
     await tx.query(
-      `INSERT INTO packs (id, student_id, mentor_id, status, seat_status, total_sessions, remaining_sessions) VALUES ($1, $2, $3, 'active', 'held', $4, $4)`,
+      `INSERT INTO packs (id, student_id, mentor_id, status, seat_status, total_sessions, remaining_sessions) VALUES ($1, $2, $3, 'active', 'held', $4, $4)
+       ON CONFLICT (id) DO NOTHING`,
       [packId, input.studentId, input.mentorId, input.sessions],
     );
     return (holding[0]?.id as string | undefined) ?? null;
@@ -126,4 +129,22 @@ export async function mentorSeats(deps: PackDeps, principal: Principal, mentorId
 export async function setMentorCapacity(pool: Pool, mentorId: string, capacity: number) {
   await pool.query(`INSERT INTO mentors (id, seat_capacity) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seat_capacity = EXCLUDED.seat_capacity`, [mentorId, capacity]);
   return { mentor_id: mentorId, seat_capacity: capacity };
+}
+
+/** The pack id a payment creates: the same payment always names the same pack (redelivery creates nothing new). */
+export function packIdForPayment(paymentId: string): string {
+  const h = createHash('sha256').update(`pack:${paymentId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Seat check before payment: a student may buy a pack only when the mentor has a seat (or they renew theirs). */
+export async function packCheckout(deps: PackDeps & { billing: import('../adapters/billing-client').BillingClient }, principal: Principal, mentorId: string, sessions: number, idempotencyKey?: string) {
+  const { rows: mentor } = await deps.pool.query(`SELECT seat_capacity FROM mentors WHERE id = $1`, [mentorId]);
+  if (!mentor[0]) throw notFound('Mentor', { mentor_id: mentorId });
+  const { rows: holding } = await deps.pool.query(`SELECT 1 FROM packs WHERE student_id = $1 AND mentor_id = $2 AND seat_status <> 'released' AND status <> 'renewed'`, [principal.sub, mentorId]);
+  const taken = (await deps.pool.query(SEATS_TAKEN, [mentorId])).rows[0].n as number;
+  if (!holding[0] && taken >= mentor[0].seat_capacity) {
+    throw new DomainError('NO_SEAT_AVAILABLE', 'This mentor has no free seat', { mentor_id: mentorId, seat_capacity: mentor[0].seat_capacity, seats_taken: taken });
+  }
+  return deps.billing.packCheckout(principal.sub, mentorId, sessions, idempotencyKey);
 }

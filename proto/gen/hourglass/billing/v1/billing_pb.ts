@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hourglass/billing/v1/billing.proto.
  */
 export const file_hourglass_billing_v1_billing: GenFile = /*@__PURE__*/
-  fileDesc("CiJob3VyZ2xhc3MvYmlsbGluZy92MS9iaWxsaW5nLnByb3RvEhRob3VyZ2xhc3MuYmlsbGluZy52MSKmAQoNQ3JlZGl0R3JhbnRlZBIQCghncmFudF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEgwKBGtpbmQYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSDgoGc291cmNlGAUgASgJEhIKCnNvdXJjZV9yZWYYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihwEKDkNyZWRpdENvbnN1bWVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEhIKCnNlc3Npb25faWQYBiABKAkikAEKDkNyZWRpdFJlZnVuZGVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSEAoIcXVhbnRpdHkYBSABKAUSDgoGcmVhc29uGAYgASgJEhIKCnNvdXJjZV9yZWYYByABKAkiawoNRXh0ZW5zaW9uUGFpZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJIncKDVVzYWdlUmVjb3JkZWQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiJob3VyZ2xhc3MvYmlsbGluZy92MS9iaWxsaW5nLnByb3RvEhRob3VyZ2xhc3MuYmlsbGluZy52MSKmAQoNQ3JlZGl0R3JhbnRlZBIQCghncmFudF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEgwKBGtpbmQYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSDgoGc291cmNlGAUgASgJEhIKCnNvdXJjZV9yZWYYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihwEKDkNyZWRpdENvbnN1bWVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEhIKCnNlc3Npb25faWQYBiABKAkikAEKDkNyZWRpdFJlZnVuZGVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSEAoIcXVhbnRpdHkYBSABKAUSDgoGcmVhc29uGAYgASgJEhIKCnNvdXJjZV9yZWYYByABKAkiawoNRXh0ZW5zaW9uUGFpZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJIncKDVVzYWdlUmVjb3JkZWQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJmCghQYWNrUGFpZBISCgpwYXltZW50X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEQoJbWVudG9yX2lkGAMgASgJEhAKCHNlc3Npb25zGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Topic billing.credit.granted.v1, key: user_id.
@@ -234,4 +234,44 @@ export type UsageRecorded = Message<"hourglass.billing.v1.UsageRecorded"> & {
  */
 export const UsageRecordedSchema: GenMessage<UsageRecorded> = /*@__PURE__*/
   messageDesc(file_hourglass_billing_v1_billing, 4);
+
+/**
+ * Topic billing.pack.paid.v1, key: user_id. A mentorship pack was paid; the sessions service creates it (once per
+ * payment id).
+ *
+ * @generated from message hourglass.billing.v1.PackPaid
+ */
+export type PackPaid = Message<"hourglass.billing.v1.PackPaid"> & {
+  /**
+   * @generated from field: string payment_id = 1;
+   */
+  paymentId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string mentor_id = 3;
+   */
+  mentorId: string;
+
+  /**
+   * @generated from field: int32 sessions = 4;
+   */
+  sessions: number;
+
+  /**
+   * @generated from field: string provider = 5;
+   */
+  provider: string;
+};
+
+/**
+ * Describes the message hourglass.billing.v1.PackPaid.
+ * Use `create(PackPaidSchema)` to create a new message.
+ */
+export const PackPaidSchema: GenMessage<PackPaid> = /*@__PURE__*/
+  messageDesc(file_hourglass_billing_v1_billing, 5);
 

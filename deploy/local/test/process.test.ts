@@ -60,11 +60,13 @@ describe('managed processes', () => {
   it('reaps a group a crashed run left behind, and only if the pid still runs the recorded command', async () => {
     // An orphan in its own session, as a SIGKILLed CLI leaves its children. (A node process with a SIGTERM
     // handler: a plain `sleep` would inherit an ignored SIGTERM from some test runners and need the SIGKILL.)
-    const script = "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)";
+    // It says when its handler is in place: a SIGTERM before that may meet an inherited "ignore" (seen under load).
+    const ready = path.join(dir, 'orphan.ready');
+    const script = `process.on('SIGTERM', () => process.exit(0)); require('fs').writeFileSync('${ready}', '1'); setInterval(() => {}, 1000)`;
     const pid = Number(
       execFileSync('sh', ['-c', `setsid "${process.execPath}" -e "${script}" > /dev/null 2>&1 & echo $!`], { encoding: 'utf8' }).trim(),
     );
-    await until(() => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('SIGTERM'));
+    await until(() => alive(pid) && existsSync(ready));
     const pidFile = path.join(dir, 'x.pid');
     writeFileSync(pidFile, `${pid}\nsomething-else\n`);
     expect(await reapStale(pidFile)).toBe(false);

@@ -48,13 +48,16 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
  * Express middleware: a valid bearer token is required (401 otherwise); when roles are given, the token's role must
  * be one of them (403 otherwise).
  */
-export function requireAuth(secret: string, allowed?: readonly Role[]) {
+export function requireAuth(secret: string, allowed?: readonly Role[], { queryToken = false }: { queryToken?: boolean } = {}) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const header = req.header('authorization');
     const match = header?.match(/^Bearer\s+(.+)$/i);
-    if (!match?.[1]) return next(new DomainError('UNAUTHENTICATED', 'Missing bearer token'));
+    // EventSource cannot send headers: streams may take the token from ?access_token= instead.
+    const fromQuery = queryToken && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    const token = match?.[1] ?? fromQuery;
+    if (!token) return next(new DomainError('UNAUTHENTICATED', 'Missing bearer token'));
     try {
-      const principal = await verifyToken(match[1], secret);
+      const principal = await verifyToken(token, secret);
       if (allowed && !allowed.includes(principal.role)) {
         return next(new DomainError('FORBIDDEN', `Role ${principal.role} may not do this`, { required_roles: allowed }));
       }

@@ -9,6 +9,9 @@ import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
+import { Gauge } from 'prom-client';
+import { streamRoutes } from './http/stream-routes';
+import { createStreamHub } from './adapters/stream-hub';
 import { applyPaidExtension } from './use-cases/extensions';
 import { createPack, packIdForPayment } from './use-cases/packs';
 
@@ -62,12 +65,15 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       });
       await credits.start();
       stops.unshift(() => credits.stop());
+      const hub = createStreamHub(pool, logger);
+      await hub.start();
+      stops.unshift(() => hub.stop());
       const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
       const admin = kafka.admin();
       await admin.connect();
       stops.unshift(() => admin.disconnect());
 
-      const { app } = createHttpApp({
+      const { app, registry } = createHttpApp({
         service: 'sessions',
         logger,
         readiness: [
@@ -76,6 +82,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'temporal', check: () => gateway.ping() },
         ],
         routes: (app) => {
+          app.use('/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
           app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
           app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
           app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
@@ -83,6 +90,8 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       });
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
+      stops.unshift(async () => hub.closeStreams());
+      new Gauge({ name: 'hourglass_session_streams_open', help: 'Open session event streams (SSE) on this replica', registers: [registry], collect() { this.set(hub.connections()); } });
       logger.info({ url: server.url }, 'sessions API listening');
       return server;
     },

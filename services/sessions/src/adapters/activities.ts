@@ -2,6 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent } from '@hourglass/kafka';
 import { withTransaction, type Pool } from '@hourglass/postgres';
 import type { SessionsActivities } from '@hourglass/workflows';
+import { appendSessionEvent } from './session-events';
 import { insertStartedSession, markSessionEnded } from './session-repository';
 
 /**
@@ -13,6 +14,7 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
     async recordSessionStarted(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await insertStartedSession(tx, record))) return;
+        await appendSessionEvent(tx, record.sessionId, 'session:started', { session_id: record.sessionId, started_at: record.startedAt, expires_at: record.expiresAt, duration_minutes: record.durationMinutes, session_type: record.sessionType });
         await enqueueEvent(tx, 'sessions.session.started.v1', {
           sessionId: record.sessionId,
           userId: record.userId,
@@ -30,6 +32,7 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
     async recordSessionEnded(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await markSessionEnded(tx, record))) return;
+        await appendSessionEvent(tx, record.sessionId, record.status === 'expired' ? 'session:expired' : 'session:ended', { session_id: record.sessionId, status: record.status, ended_at: record.endedAt, duration_used_seconds: record.durationUsedSeconds });
         await enqueueEvent(tx, 'sessions.session.ended.v1', {
           sessionId: record.sessionId,
           userId: record.userId,

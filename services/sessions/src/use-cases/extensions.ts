@@ -4,6 +4,7 @@ import { enqueueEvent } from '@hourglass/kafka';
 import type { PoolClient } from '@hourglass/postgres';
 import type { BillingClient } from '../adapters/billing-client';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
+import { appendSessionEvent } from '../adapters/session-events';
 import { effectiveStatus } from '../domain/session';
 import { accessibleSession, type Deps } from './sessions';
 
@@ -37,6 +38,8 @@ export async function applyPaidExtension(tx: PoolClient, gateway: WorkflowGatewa
     [e.sessionId, state.expiresAt, state.durationMinutes],
   );
   if (rowCount === 1) {
+    const remainingSeconds = Math.max(0, Math.floor((Date.parse(state.expiresAt) - Date.now()) / 1000));
+    await appendSessionEvent(tx, e.sessionId, 'session:extended', { session_id: e.sessionId, expires_at: state.expiresAt, remaining_seconds: remainingSeconds, added_minutes: e.minutes, duration_minutes: state.durationMinutes });
     await enqueueEvent(tx, 'sessions.session.extended.v1', {
       sessionId: e.sessionId,
       userId: e.userId,

@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { principalOf, requireAuth } from '@hourglass/auth';
+import { parseInput } from '@hourglass/http';
+import { eventsAfter } from '../adapters/session-events';
+import type { StreamHub } from '../adapters/stream-hub';
+import { accessibleSession, type Deps } from '../use-cases/sessions';
+
+const lastEventId = z.coerce.number().int().min(0).default(0);
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * GET /api/sessions/:id/events — Server-Sent Events for the session's participants: session:started, :extended,
+ * :ended / :expired, file:added, each with its per-session version as the SSE id. Reconnecting with Last-Event-ID
+ * (or ?last_event_id=) replays exactly what was missed, in order, from Postgres. One stream serves every event.
+ */
+export function streamRoutes(deps: Deps & { hub: StreamHub }, jwtSecret: string): Router {
+  const router = Router();
+  router.get('/sessions/:id/events', requireAuth(jwtSecret, undefined, { queryToken: true }), async (req, res) => {
+    const row = await accessibleSession(deps, principalOf(req), String(req.params.id));
+    let last = parseInput(lastEventId, req.header('last-event-id') ?? req.query.last_event_id, 'Last-Event-ID');
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+
+    let pumping = false;
+    let again = false;
+    let closed = false;
+    const pump = async () => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          for (const e of await eventsAfter(deps.pool, row.id, last)) {
+            if (closed) return;
+            res.write(`id: ${e.version}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, version: e.version })}\n\n`);
+            last = e.version;
+          }
+        } while (again && !closed);
+      } catch (err) {
+        req.log?.warn({ err }, 'session stream read failed; the client will reconnect');
+        res.end();
+      } finally {
+        pumping = false;
+      }
+    };
+    const unsubscribe = deps.hub.subscribe(row.id, () => void pump(), () => res.end());
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    req.on('close', () => {
+      closed = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+    });
+    await pump();
+  });
+  return router;
+}

@@ -77,6 +77,8 @@ export interface ServiceWiring {
   stripeApiUrl: string;
   /** `SESSIONS_URL` → `http://127.0.0.1:4001`, one per API. */
   apiUrls: Record<string, string>;
+  /** Session files (local-disk storage), shared by every sessions replica; survives restarts under `npm start`. */
+  filesDir: string;
 }
 
 export function apiUrls(instances: readonly ServiceInstance[], ports: Readonly<Record<string, number>>, host: string): Record<string, string> {
@@ -98,6 +100,7 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     LOG_LEVEL: w.logLevel,
     STRIPE_API_URL: w.stripeApiUrl,
     NODE_ENV: w.nodeEnv,
+    FILES_DIR: w.filesDir,
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
   };

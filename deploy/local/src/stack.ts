@@ -159,6 +159,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
         temporalNamespace: temporal.namespace,
         stripeApiUrl: stripeMock.url,
         apiUrls: urls,
+        filesDir: path.join(s.dataDir, 'files'),
       },
     });
   } catch (e) {

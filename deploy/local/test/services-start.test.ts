@@ -18,6 +18,7 @@ const wiring: ServiceWiring = {
   temporalNamespace: 'default',
   stripeApiUrl: 'http://127.0.0.1:3',
   apiUrls: { FAKE_URL: 'http://127.0.0.1:4' },
+  filesDir: '/tmp/hourglass-files',
 };
 
 describe('startServices', () => {

@@ -11,6 +11,7 @@ const wiring: ServiceWiring = {
   temporalNamespace: 'default',
   stripeApiUrl: 'http://127.0.0.1:12111',
   apiUrls: { SESSIONS_URL: 'http://127.0.0.1:4001', BILLING_URL: 'http://127.0.0.1:4002', NOTIFICATIONS_URL: 'http://127.0.0.1:4003' },
+  filesDir: '/tmp/hourglass-files',
 };
 
 describe('service list', () => {
@@ -59,6 +60,7 @@ describe('service environment', () => {
       LOG_LEVEL: 'info',
       STRIPE_API_URL: 'http://127.0.0.1:12111',
       NODE_ENV: 'test',
+      FILES_DIR: '/tmp/hourglass-files',
       SESSIONS_URL: 'http://127.0.0.1:4001',
       BILLING_URL: 'http://127.0.0.1:4002',
       NOTIFICATIONS_URL: 'http://127.0.0.1:4003',

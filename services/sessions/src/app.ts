@@ -1,17 +1,21 @@
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
 import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
 import { topicNames } from '@hourglass/proto';
+import { Gauge } from 'prom-client';
 import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
+import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
+import { fileRoutes } from './http/file-routes';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
-import { Gauge } from 'prom-client';
 import { streamRoutes } from './http/stream-routes';
-import { createStreamHub } from './adapters/stream-hub';
+import { localDiskStorage } from './storage/local-disk-storage';
 import { applyPaidExtension } from './use-cases/extensions';
 import { createPack, packIdForPayment } from './use-cases/packs';
 
@@ -69,6 +73,16 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       await hub.start();
       stops.unshift(() => hub.stop());
       const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
+      const storage = localDiskStorage(path.resolve(config.FILES_DIR));
+      const fileDeps = {
+        pool,
+        gateway,
+        billing,
+        storage,
+        logger,
+        signingSecret: config.FILE_URL_SECRET ?? createHmac('sha256', config.JWT_SECRET).update('hourglass session file links').digest('hex'),
+        planUploadLimitMb: (userId: string) => billing.uploadLimitMb(userId),
+      };
       const admin = kafka.admin();
       await admin.connect();
       stops.unshift(() => admin.disconnect());
@@ -80,9 +94,11 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },
           { name: 'temporal', check: () => gateway.ping() },
+          { name: 'file-storage', check: () => storage.ping() },
         ],
         routes: (app) => {
           app.use('/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
+          app.use('/api', fileRoutes(fileDeps, config.JWT_SECRET));
           app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
           app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
           app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));

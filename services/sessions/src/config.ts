@@ -9,6 +9,10 @@ export const sessionsConfigSchema = baseServiceSchema.extend({
   /** Hours a depleted pack holds its seat, and when before the end the final warning goes out (seed 001). */
   PACK_GRACE_HOURS: z.coerce.number().positive().default(72),
   PACK_FINAL_WARNING_HOURS: z.coerce.number().positive().default(12),
+  /** Session files on local disk (the default storage). */
+  FILES_DIR: z.string().min(1).default('data/files'),
+  /** Secret for signed download links; derived from JWT_SECRET when not set. */
+  FILE_URL_SECRET: z.string().min(16).optional(),
 });
 export type SessionsConfig = z.infer<typeof sessionsConfigSchema>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import Long from 'long';
 import { startSessionUpdate, taskQueues, workflowIds } from '@hourglass/workflows';
 import { eventually, stack, throwawayDatabase, type ThrowawayDatabase } from '@hourglass/testing';
 import { startProcess, type ServiceProcess } from './processes';
@@ -33,7 +34,7 @@ const billingWorker = () => startProcess('billing-worker', 'services/billing/src
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: stack.temporalAddress });
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) } });
   client = new Client({ connection, namespace });
   await eventually(() => connection.workflowService.describeNamespace({ namespace }).then(() => true), { what: 'the drill namespace' });
   // The workers run the migrations themselves on start.

@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { principalOf, requireAuth } from '@hourglass/auth';
+import { DomainError } from '@hourglass/errors';
+import { parseInput } from '@hourglass/http';
+import { ObjectNotFound } from '../storage/file-storage';
+import * as files from '../use-cases/files';
+import { accessibleSession, type Deps } from '../use-cases/sessions';
+
+const downloadQuery = z.object({ expires: z.coerce.number().int().positive(), signature: z.string().min(1).max(128) });
+const fileIdParam = z.uuid();
+
+/** The first file part of a multipart body, as a stream (busboy parses while the bytes arrive). */
+function receiveFile(req: Request): Promise<{ filename: string; stream: Readable }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 4096 } });
+    } catch {
+      reject(new DomainError('VALIDATION_FAILED', 'Expected a multipart/form-data body with a file', { field: 'file' }));
+      return;
+    }
+    let got = false;
+    parser.on('file', (_field, stream, info) => {
+      if (got) return stream.resume();
+      got = true;
+      resolve({ filename: info.filename ?? 'file', stream });
+    });
+    parser.on('close', () => got || reject(new DomainError('VALIDATION_FAILED', 'The upload has no file part', { field: 'file' })));
+    parser.on('error', (err: Error) => reject(new DomainError('BAD_REQUEST', `Malformed multipart body: ${err.message}`)));
+    req.pipe(parser);
+  });
+}
+
+const baseUrlOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
+
+/**
+ * Session files (seed 004): participants upload (multipart, streamed, plan-limited) and list with signed links;
+ * the download route needs no token — the link's signature and expiry are the permission.
+ */
+export function fileRoutes(deps: Deps & files.FileDeps, jwtSecret: string): Router {
+  const router = Router();
+
+  router.post('/sessions/:id/files', requireAuth(jwtSecret), async (req, res) => {
+    const session = await accessibleSession(deps, principalOf(req), String(req.params.id));
+    const maxBytes = await files.uploadLimitBytes(deps, session.userId);
+    const declared = Number(req.header('content-length'));
+    // A body that cannot fit is refused before reading it; the streamed check below catches the rest.
+    if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
+      res.setHeader('connection', 'close');
+      throw files.tooLarge(maxBytes);
+    }
+    try {
+      const upload = await receiveFile(req);
+      const stored = await files.storeSessionFile(deps, { sessionId: session.id, uploadedBy: principalOf(req).sub, filename: upload.filename, body: upload.stream, maxBytes });
+      res.status(201).json(files.fileBody(deps, stored, baseUrlOf(req)));
+    } catch (err) {
+      // Stop parsing and let the rest of the body drain, so the client reads our answer instead of a reset.
+      req.unpipe();
+      req.resume();
+      res.setHeader('connection', 'close');
+      throw err;
+    }
+  });
+
+  router.get('/sessions/:id/files', requireAuth(jwtSecret), async (req, res) => {
+    const session = await accessibleSession(deps, principalOf(req), String(req.params.id));
+    const list = await files.listSessionFiles(deps.pool, session.id);
+    res.json({ session_id: session.id, files: list.map((f) => files.fileBody(deps, f, baseUrlOf(req))) });
+  });
+
+  router.get('/files/:fileId/download', async (req, res) => {
+    const fileId = parseInput(fileIdParam, req.params.fileId, 'file id');
+    const { expires, signature } = parseInput(downloadQuery, req.query, 'query');
+    let opened;
+    try {
+      opened = await files.openSignedDownload(deps, fileId, expires, signature);
+    } catch (err) {
+      if (err instanceof ObjectNotFound) throw new DomainError('NOT_FOUND', 'The file is gone from storage', { file_id: fileId });
+      throw err;
+    }
+    res.setHeader('content-type', opened.file.contentType);
+    res.setHeader('content-length', String(opened.file.sizeBytes));
+    res.setHeader('content-disposition', `attachment; filename="${opened.file.filename}"; filename*=UTF-8''${encodeURIComponent(opened.file.filename)}`);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'private, no-store');
+    opened.body.pipe(res);
+  });
+
+  return router;
+}

@@ -104,8 +104,10 @@ test('the timer ends the session by itself and the stream says so', async () => 
   expect(res.body.session.session_type).toBe('freemium');
   expect(Date.parse(res.body.session.expires_at) - Date.parse(res.body.session.started_at)).toBe(3000);
   const stream = await openStream(res.body.session.id, customer.token);
-  const [, expired] = await stream.waitFor(2);
+  const [, endingSoon, expired] = await stream.waitFor(3);
   await stream.close();
+  // A 3-second session is within its last minute from the start: ending_soon comes at once, then the timer ends it.
+  expect(endingSoon).toMatchObject({ event: 'session:ending_soon', data: { expires_at: res.body.session.expires_at } });
   expect(expired).toMatchObject({ event: 'session:expired', data: { status: 'expired' } });
   expect((await api(stack.sessionsUrl, `/api/sessions/${res.body.session.id}`, { token: customer.token })).body.status).toBe('expired');
 });

@@ -48,6 +48,9 @@ async function main() {
     await handle.executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'p1', minutes: 15 }] });
     await handle.result();
     histories['session-extended-expired'] = workflowIds.session(s.id);
+    // Recorded after `session-ending-soon` (patched): the same scenario with a warning before each deadline. The file
+    // above stays as it was recorded before the patch, proving that sessions already running replay unchanged.
+    histories['session-ending-soon-extended'] = workflowIds.session(s.id);
 
     // Pack: a scheduled session, four completions (one repeated), reminders, grace, release after the last session.
     const packId = 'replay-pack-1';

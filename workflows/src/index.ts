@@ -6,6 +6,7 @@ export * from './contracts/sessions';
 export * from './contracts/messages';
 export * from './contracts/packs';
 export { gateRules } from './workflows/gate-rules';
+export { sessionStates, type SessionAction, type Transition } from './workflows/session-states';
 
 /** Path of the workflow code for `Worker.create({ workflowsPath })` / `bundleWorkflowCode`. */
 export const workflowsPath = require.resolve('./workflows');

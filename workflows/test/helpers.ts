@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -84,6 +85,8 @@ export class FakeBilling {
 export class FakeSessions {
   started = new Map<string, SessionRecord>();
   ended = new Map<string, SessionEndRecord>();
+  /** session id → the deadlines it was warned about, with the (skipped) time of each warning. */
+  endingSoon = new Map<string, Array<{ expiresAt: string; at: number }>>();
   /** Users whose next recordSessionStarted fails (once). */
   failNextStartFor = new Set<string>();
 
@@ -97,6 +100,11 @@ export class FakeSessions {
       },
       recordSessionEnded: async (record) => {
         this.ended.set(record.sessionId, record);
+      },
+      recordSessionEndingSoon: async ({ sessionId, expiresAt }) => {
+        const list = this.endingSoon.get(sessionId) ?? [];
+        if (!list.some((w) => w.expiresAt === expiresAt)) list.push({ expiresAt, at: Context.current().info.scheduledTimestampMs }); // skipped time
+        this.endingSoon.set(sessionId, list);
       },
     };
   }

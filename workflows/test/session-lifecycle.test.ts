@@ -140,10 +140,26 @@ test('an extension moves the deadline once per payment id; the session does not 
   expect(outcome).toMatchObject({ status: 'expired', durationUsedSeconds: 3600, endedAt: extended.expiresAt });
 });
 
+test('participants hear session:ending_soon a minute before each deadline, once per deadline', async () => {
+  const userId = newUser(1);
+  h.billing.durationMinutes.set(userId, 45);
+  const s = await start(userId);
+  await h.env.sleep(44.5 * 60_000); // warned at 44:00 for the first deadline
+  const extended = await session(s.id).executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'pay_warn', minutes: 15 }] });
+  await session(s.id).result();
+  const warnings = h.sessions.endingSoon.get(s.id)!;
+  expect(warnings.map((w) => w.expiresAt)).toEqual([s.expiresAt, extended.expiresAt]);
+  // Scheduled by the timer at deadline − 60 s (plus the moment a workflow task takes, not minutes).
+  for (const w of warnings) expect(w.at - (Date.parse(w.expiresAt) - 60_000)).toBeGreaterThanOrEqual(0);
+  for (const w of warnings) expect(w.at - (Date.parse(w.expiresAt) - 60_000)).toBeLessThan(5_000);
+});
+
 test('extending an ended session is refused as INVALID_TRANSITION', async () => {
   const userId = newUser(1);
   const s = await start(userId);
   await end(s.id, userId);
+  // The workflow has completed: the update is refused by Temporal; the API answers 409 INVALID_TRANSITION from its
+  // read model (tests/test/payments-stripe.test.ts).
   await expect(session(s.id).executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'late', minutes: 10 }] })).rejects.toThrow();
 });
 

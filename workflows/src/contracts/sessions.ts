@@ -23,4 +23,12 @@ export interface SessionsActivities {
   recordSessionStarted(record: SessionRecord): Promise<void>;
   /** Marks the row ended/expired and writes `sessions.session.ended.v1`, in one transaction. Idempotent. */
   recordSessionEnded(record: SessionEndRecord): Promise<void>;
+  /** Tells the session's participants it ends soon (`session:ending_soon`), once per deadline. Idempotent. */
+  recordSessionEndingSoon(notice: SessionEndingSoon): Promise<void>;
+}
+
+export interface SessionEndingSoon {
+  sessionId: string;
+  userId: string;
+  expiresAt: string;
 }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
 import { refusals, workflowIds } from '../contracts/common';
 import {
   endSessionUpdate,
@@ -13,9 +13,18 @@ import {
 import { billing, sessions } from './activity-proxies';
 import { refuse } from './failures';
 import { gateRules } from './gate-rules';
+import { sessionStates } from './session-states';
 
 
 const MAX_EXTENSION_MINUTES = 24 * 60;
+/** How long before the deadline participants hear `session:ending_soon` (the seeds' "1 minute left"). */
+export const ENDING_SOON_MS = 60_000;
+
+function transitionTo(from: SessionState['status'], action: 'end' | 'expire'): 'ended' | 'expired' {
+  const t = sessionStates.transition(from, action);
+  if (!t.ok) throw new Error(`illegal session transition ${t.from} → ${t.to}`); // a bug: fail the task, not the session
+  return t.to as 'ended' | 'expired';
+}
 
 /**
  * One per session (id `session/<sessionId>`): holds the server-authoritative deadline. The session ends when its
@@ -64,25 +73,34 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionOutco
         if (!paymentId) throw new Error('paymentId is required');
         if (!Number.isInteger(minutes) || minutes <= 0 || minutes > MAX_EXTENSION_MINUTES) throw new Error('minutes must be a positive whole number');
         if (state.appliedPayments.includes(paymentId)) return;
-        if (state.status !== 'active' || endRequest !== null || Date.now() >= Date.parse(state.expiresAt)) {
-          throw refuse(refusals.INVALID_TRANSITION, 'Only an active session can be extended', { from: endRequest ? 'ending' : state.status, to: 'extended' });
-        }
+        // An end requested or a deadline passed is as final as the status it is about to become.
+        const current = endRequest ? 'ended' : Date.now() >= Date.parse(state.expiresAt) ? 'expired' : state.status;
+        const t = sessionStates.transition(current, 'extend');
+        if (!t.ok) throw refuse(refusals.INVALID_TRANSITION, 'Only an active session can be extended', { from: t.from, to: t.to });
       },
     },
   );
 
-  // Wait for an end request or the deadline, whichever comes first; an extension re-arms the timer.
+  // Wait for an end request or the deadline, whichever comes first; an extension re-arms the timer. A minute before
+  // each deadline the participants are told it is near (histories from before that existed replay without it).
+  let warnedFor: string | null = null;
   for (;;) {
     const remainingMs = Date.parse(state.expiresAt) - Date.now();
     if (remainingMs <= 0 || endRequest) break;
-    await condition(() => endRequest !== null || deadlineMoved, remainingMs);
+    const warn = warnedFor !== state.expiresAt && patched('session-ending-soon');
+    if (warn && remainingMs <= ENDING_SOON_MS) {
+      warnedFor = state.expiresAt;
+      await sessions.recordSessionEndingSoon({ sessionId: state.sessionId, userId: state.userId, expiresAt: state.expiresAt });
+      continue;
+    }
+    await condition(() => endRequest !== null || deadlineMoved, warn ? remainingMs - ENDING_SOON_MS : remainingMs);
     deadlineMoved = false;
   }
 
   const endedAtMs = Math.min(Date.now(), Date.parse(state.expiresAt));
   const outcome: SessionOutcome = {
     sessionId: state.sessionId,
-    status: endRequest ? 'ended' : 'expired',
+    status: transitionTo(state.status, endRequest ? 'end' : 'expire'),
     endedAt: new Date(endedAtMs).toISOString(),
     durationUsedSeconds: gateRules.durationUsedSeconds(state.startedAt, endedAtMs, state.expiresAt),
   };

@@ -29,6 +29,16 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
       });
     },
 
+    async recordSessionEndingSoon({ sessionId, expiresAt }) {
+      await withTransaction(pool, async (tx) => {
+        // Once per deadline: a retried activity finds the event it already wrote (checked under the session's lock).
+        await tx.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
+        const { rowCount } = await tx.query(`SELECT 1 FROM session_events WHERE session_id = $1 AND type = 'session:ending_soon' AND data->>'expires_at' = $2`, [sessionId, expiresAt]);
+        if (rowCount) return;
+        const remainingSeconds = Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));
+        await appendSessionEvent(tx, sessionId, 'session:ending_soon', { session_id: sessionId, expires_at: expiresAt, remaining_seconds: remainingSeconds });
+      });
+    },
     async recordSessionEnded(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await markSessionEnded(tx, record))) return;

@@ -1,6 +1,8 @@
-// Pure rules about a session as the API shows it.
+// Pure rules about a session as the API shows it. Its state machine is @hourglass/workflows' sessionStates.
 
-export type SessionStatus = 'scheduled' | 'active' | 'ended' | 'expired' | 'cancelled';
+import type { SessionStatus } from '@hourglass/workflows';
+
+export type { SessionStatus };
 
 export interface SessionRow {
   id: string;

@@ -2,6 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DomainError, isDomainError } from '@hourglass/errors';
 import { enqueueEvent } from '@hourglass/kafka';
 import type { PoolClient } from '@hourglass/postgres';
+import { sessionStates } from '@hourglass/workflows';
 import type { BillingClient } from '../adapters/billing-client';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
 import { appendSessionEvent } from '../adapters/session-events';
@@ -56,6 +57,7 @@ export async function applyPaidExtension(tx: PoolClient, gateway: WorkflowGatewa
 export async function requestExtension(deps: Deps & { billing: BillingClient }, principal: { sub: string; role: string }, sessionId: string, minutes: number, idempotencyKey?: string) {
   const row = await accessibleSession(deps, principal, sessionId);
   const status = effectiveStatus(row, (deps.now ?? (() => new Date()))());
-  if (status !== 'active') throw new DomainError('INVALID_TRANSITION', `A ${status} session cannot be extended`, { from: status, to: 'extended' });
+  const t = sessionStates.transition(status, 'extend');
+  if (!t.ok) throw new DomainError('INVALID_TRANSITION', `A ${status} session cannot be extended`, { from: t.from, to: t.to });
   return deps.billing.extensionCheckout(row.userId, sessionId, minutes, idempotencyKey);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { UsageError } from './errors';
 
@@ -19,17 +20,42 @@ function close(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** The kernel's ephemeral range (outgoing connections take their local ports from it). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi) return [lo, hi];
+  } catch {
+    /* not Linux */
+  }
+  return [32768, 60999];
+}
+
 /**
- * `count` distinct free TCP ports on `host`. All sockets are held open until every port is known, so the kernel
- * never hands out the same port twice within one call.
+ * `count` distinct free TCP ports on `host`, picked at random BELOW the ephemeral range: a port the kernel could
+ * hand to any outgoing connection (a Kafka client, a fetch) in the moment before our server binds it is not a
+ * free port at all. That moment is real on a busy machine; ports from port 0 lost that race here. Every candidate is
+ * held open until all are known, so one call never returns the same port twice.
  */
 export async function findFreePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers: net.Server[] = [];
+  const [ephemeralLow] = ephemeralRange();
+  const low = 20000;
+  const high = Math.max(low + 1000, ephemeralLow - 1);
+  const held: net.Server[] = [];
   try {
-    for (let i = 0; i < count; i++) servers.push(await listen(0, host));
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
+    for (let attempts = 0; held.length < count; attempts++) {
+      if (attempts > count * 200) throw new Error(`no ${count} free ports found in ${low}-${high}`);
+      const candidate = low + Math.floor(Math.random() * (high - low + 1));
+      if (!(await isPortFree(candidate))) continue;
+      try {
+        held.push(await listen(candidate, host));
+      } catch {
+        /* taken meanwhile, or already held by us */
+      }
+    }
+    return held.map((s) => (s.address() as net.AddressInfo).port);
   } finally {
-    await Promise.all(servers.map(close));
+    await Promise.all(held.map(close));
   }
 }
 

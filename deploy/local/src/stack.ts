@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { installChromium } from './components/chromium';
 import { installKafka, startKafka, type RunningKafka } from './components/kafka';
 import { installPostgres, startPostgres, type PostgresBinaries, type RunningPostgres } from './components/postgres';
 import { installStripeMock, startStripeMock, type RunningStripeMock } from './components/stripe-mock';
@@ -22,20 +23,23 @@ export interface Installed {
   temporal: string;
   temporalTestServer: string;
   stripeMock: string;
+  /** Chromium for browser tests; only installed for `npm test`. */
+  chromium?: string;
 }
 
 /** Installs whatever is missing from the cache (in parallel); one line when everything was already there. */
-export async function installAll(cache: string): Promise<Installed> {
+export async function installAll(cache: string, { browser = false }: { browser?: boolean } = {}): Promise<Installed> {
   const started = Date.now();
-  const [postgres, kafkaLibs, temporal, temporalTestServer, stripeMock] = await Promise.all([
+  const [postgres, kafkaLibs, temporal, temporalTestServer, stripeMock, chromium] = await Promise.all([
     installPostgres(),
     installKafka(cache),
     installTemporal(cache),
     installTemporalTestServer(cache),
     installStripeMock(cache),
+    browser ? installChromium(cache) : Promise.resolve(undefined),
   ]);
   ok(`tools ready in ${cache}`, started);
-  return { postgres, kafkaLibs, temporal, temporalTestServer, stripeMock };
+  return { postgres, kafkaLibs, temporal, temporalTestServer, stripeMock, chromium };
 }
 
 export interface Stack {
@@ -98,7 +102,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
   for (const dir of [s.dataDir, s.logDir, s.runDir]) mkdirSync(dir, { recursive: true });
   await reapLeftovers(s.runDir);
   await assertPortsFree(namedPorts(s));
-  const installed = await installAll(s.cacheDir);
+  const installed = await installAll(s.cacheDir, { browser: s.mode === 'test' });
 
   const ctx: StartContext = { host: s.host, logDir: s.logDir, runDir: s.runDir, signal: opts.signal };
   const p = s.infraPorts;
@@ -180,6 +184,9 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     HOURGLASS_JWT_SECRET: s.jwtSecret,
     ...Object.fromEntries(Object.entries(webhookSecrets(s.jwtSecret)).map(([k, v]) => [`HOURGLASS_${k}`, v])),
     HOURGLASS_LOG_DIR: s.logDir,
+    ...(installed.chromium ? { HOURGLASS_CHROMIUM: installed.chromium } : {}),
+    // Screenshots and the like: kept after the run (the temp dir is removed when everything passed).
+    HOURGLASS_ARTIFACTS_DIR: path.join(s.repoRoot, 'test-artifacts'),
   };
 
   let stopping: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { assertPortsFree, findFreePort, findFreePorts, isPortFree, parsePort } from '../src/ports';
 
@@ -13,8 +14,11 @@ describe('free port finder', () => {
   it('returns distinct ports that can be bound', async () => {
     const ports = await findFreePorts(12);
     expect(new Set(ports).size).toBe(12);
+    const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     for (const port of ports) {
-      expect(port).toBeGreaterThan(0);
+      // Never from the range outgoing connections draw from (they could take it before our server binds).
+      expect(port).toBeGreaterThanOrEqual(20000);
+      expect(port).toBeLessThan(ephemeralLow);
       const server = await listenOn(port);
       await new Promise((r) => server.close(r));
     }

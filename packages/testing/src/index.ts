@@ -28,6 +28,9 @@ export const stack = {
   get stripeWebhookSecret() { return required('HOURGLASS_STRIPE_WEBHOOK_SECRET'); },
   get wooWebhookSecret() { return required('HOURGLASS_WOOCOMMERCE_WEBHOOK_SECRET'); },
   get paypalWebhookId() { return required('HOURGLASS_PAYPAL_WEBHOOK_ID'); },
+  get chromium() { return required('HOURGLASS_CHROMIUM'); },
+  /** Where tests leave artifacts worth keeping (screenshots): `test-artifacts/` in the checkout. */
+  get artifactsDir() { return required('HOURGLASS_ARTIFACTS_DIR'); },
 };
 
 export function uniqueId(prefix = 'u'): string {

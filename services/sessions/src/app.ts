@@ -11,6 +11,7 @@ import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
+import { demoRoutes } from './http/demo-routes';
 import { fileRoutes } from './http/file-routes';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
@@ -98,6 +99,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         ],
         routes: (app) => {
           app.use('/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
+          app.use('/demo', demoRoutes());
           app.use('/api', fileRoutes(fileDeps, config.JWT_SECRET));
           app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
           app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));

@@ -15,6 +15,8 @@ export interface SessionEndRecord {
   endedAt: string;
   durationUsedSeconds: number;
   sessionType: SessionType;
+  /** Who ended it (absent when the timer did). */
+  endedBy?: string;
 }
 
 /** Activities implemented by the sessions worker (task queue `sessions`): its read model and its outbox. */

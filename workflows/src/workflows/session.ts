@@ -106,7 +106,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionOutco
   };
 
   // Read model first (so the answer to `end` is visible at once), then free the gate (cooldown starts), then usage.
-  await sessions.recordSessionEnded({ ...outcome, userId: state.userId, sessionType: state.sessionType });
+  await sessions.recordSessionEnded({ ...outcome, userId: state.userId, sessionType: state.sessionType, ...(endRequest ? { endedBy: (endRequest as EndSessionRequest).requestedBy } : {}) });
   await getExternalWorkflowHandle(workflowIds.gate(state.userId)).signal(sessionEndedSignal, { sessionId: state.sessionId, endedAt: outcome.endedAt });
   await billing.recordUsage({ userId: state.userId, sessionId: state.sessionId, seconds: outcome.durationUsedSeconds, startedAt: state.startedAt });
 

@@ -42,7 +42,7 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
     async recordSessionEnded(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await markSessionEnded(tx, record))) return;
-        await appendSessionEvent(tx, record.sessionId, record.status === 'expired' ? 'session:expired' : 'session:ended', { session_id: record.sessionId, status: record.status, ended_at: record.endedAt, duration_used_seconds: record.durationUsedSeconds });
+        await appendSessionEvent(tx, record.sessionId, record.status === 'expired' ? 'session:expired' : 'session:ended', { session_id: record.sessionId, status: record.status, ended_at: record.endedAt, duration_used_seconds: record.durationUsedSeconds, ...(record.endedBy ? { ended_by: record.endedBy } : {}) });
         await enqueueEvent(tx, 'sessions.session.ended.v1', {
           sessionId: record.sessionId,
           userId: record.userId,

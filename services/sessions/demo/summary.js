@@ -1,0 +1,11 @@
+(() => {
+  'use strict';
+  const sessionId = decodeURIComponent(location.pathname.split('/')[3] || '');
+  const token = sessionStorage.getItem('hourglass.token') || '';
+  fetch(`/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } })
+    .then((r) => r.json())
+    .then((s) => {
+      document.getElementById('summary').textContent = `The session ${s.status === 'expired' ? 'ran out of time' : 'was ended'}; ${Math.round((s.duration_used_seconds ?? 0) / 60)} minute(s) used.`;
+    })
+    .catch(() => { document.getElementById('summary').textContent = 'The session is over.'; });
+})();

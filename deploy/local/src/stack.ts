@@ -181,6 +181,8 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     HOURGLASS_TEMPORAL_TEST_SERVER: installed.temporalTestServer,
     HOURGLASS_STRIPE_API_URL: stripeMock.url,
     ...Object.fromEntries(s.instances.filter((i) => i.spec.api && i.replica === 0).map((i) => [`HOURGLASS_${urlEnvName(i.spec)}`, urls[urlEnvName(i.spec)]!])),
+    // Workers serve /healthz, /readyz and /metrics too: HOURGLASS_SESSIONS_WORKER_URL, …
+    ...Object.fromEntries(s.instances.filter((i) => !i.spec.api && i.replica === 0).map((i) => [`HOURGLASS_${urlEnvName(i.spec)}`, `http://${s.host}:${s.servicePorts[i.name]}`])),
     HOURGLASS_JWT_SECRET: s.jwtSecret,
     ...Object.fromEntries(Object.entries(webhookSecrets(s.jwtSecret)).map(([k, v]) => [`HOURGLASS_${k}`, v])),
     HOURGLASS_LOG_DIR: s.logDir,

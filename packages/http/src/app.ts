@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@hourglass/logger';
 import { errorHandler, notFoundHandler } from './errors';
+import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
 
 export interface ReadinessCheck {
   name: string;
@@ -41,11 +42,10 @@ const READINESS_TIMEOUT_MS = 2000;
  * /healthz, /readyz, /metrics, then the service's routes, then 404 and error handlers that always answer JSON.
  */
 export function createHttpApp({ service, logger, readiness, routes, bodyLimit = '1mb' }: HttpAppOptions): HttpApp {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const registry = processRegistry;
+  collectProcessMetrics(service);
+  const requests = counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] });
+  const duration = histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
   const app = express();
   app.disable('x-powered-by');

@@ -2,3 +2,4 @@ export { createHttpApp, type HttpApp, type HttpAppOptions, type ReadinessCheck }
 export { errorHandler, notFoundHandler } from './errors';
 export { parseInput } from './validate';
 export { listen, type RunningServer } from './server';
+export { counter, gauge, histogram, processRegistry } from './metrics';

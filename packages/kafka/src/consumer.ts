@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
+import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
 
 export interface HandledEvent<T extends TopicName = TopicName> {
@@ -71,27 +72,18 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
   }
 
   async function applyOnce(event: Omit<HandledEvent<T>, 'client'>): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    // The dedupe mark and the handler's writes commit together (and afterCommit hooks run only then).
+    const applied = await withTransaction(pool, async (client) => {
       const { rowCount } = await client.query(
         'INSERT INTO processed_events (consumer_group, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [groupId, event.eventId, event.topic],
       );
-      if (rowCount === 0) {
-        counts.duplicates++;
-        await client.query('ROLLBACK');
-        return;
-      }
+      if (rowCount === 0) return false;
       await handler({ ...event, client });
-      await client.query('COMMIT');
-      counts.processed++;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+      return true;
+    });
+    if (applied) counts.processed++;
+    else counts.duplicates++;
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, attempts: number): Promise<void> {

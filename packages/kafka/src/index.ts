@@ -6,3 +6,4 @@ export { waitForEvent, collectEvents, sendRaw, type ObservedEvent } from './prob
 import path from 'node:path';
 /** SQL migrations of the outbox and processed_events tables; run them in every service database (own table). */
 export const kafkaMigrationsDir = path.resolve(__dirname, '../migrations');
+export { registerOutboxMetrics, registerConsumerLagMetrics } from './metrics';

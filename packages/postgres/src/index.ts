@@ -33,10 +33,13 @@ export async function withTransaction<T>(
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const client = await pool.connect();
+    const hooks: Array<() => void> = [];
+    commitHooks.set(client, hooks);
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
       const result = await fn(client);
       await client.query('COMMIT');
+      for (const hook of hooks) hook();
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -44,9 +47,22 @@ export async function withTransaction<T>(
       if ((code === '40001' || code === '40P01') && attempt < retries) continue;
       throw e;
     } finally {
+      commitHooks.delete(client);
       client.release();
     }
   }
+}
+
+const commitHooks = new WeakMap<pg.PoolClient, Array<() => void>>();
+
+/**
+ * Runs fn once the transaction tx belongs to has committed (never if it rolls back or is retried) — for effects that
+ * must only count what really happened, such as metrics. Outside withTransaction, fn runs at once.
+ */
+export function afterCommit(tx: pg.PoolClient, fn: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(fn);
+  else fn();
 }
 
 export interface MigrationSet {

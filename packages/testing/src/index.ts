@@ -24,6 +24,8 @@ export const stack = {
   get sessionsUrl() { return required('HOURGLASS_SESSIONS_URL'); },
   get billingUrl() { return required('HOURGLASS_BILLING_URL'); },
   get notificationsUrl() { return required('HOURGLASS_NOTIFICATIONS_URL'); },
+  get sessionsWorkerUrl() { return required('HOURGLASS_SESSIONS_WORKER_URL'); },
+  get billingWorkerUrl() { return required('HOURGLASS_BILLING_WORKER_URL'); },
   get jwtSecret() { return required('HOURGLASS_JWT_SECRET'); },
   get stripeWebhookSecret() { return required('HOURGLASS_STRIPE_WEBHOOK_SECRET'); },
   get wooWebhookSecret() { return required('HOURGLASS_WOOCOMMERCE_WEBHOOK_SECRET'); },

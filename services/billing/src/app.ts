@@ -1,5 +1,5 @@
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
 import { topicNames } from '@hourglass/proto';
@@ -65,7 +65,7 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
         prices: { sessionCents: config.SESSION_PRICE_CENTS, extensionCentsPerMinute: config.EXTENSION_CENTS_PER_MINUTE, packCents: config.PACK_PRICE_CENTS },
         kick: inbox.kick,
       };
-      const { app } = createHttpApp({
+      const { app, registry } = createHttpApp({
         service: 'billing',
         logger,
         readiness: [
@@ -80,6 +80,8 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
           app.use('/admin', paymentAdminRoutes(payments));
         },
       });
+      registerOutboxMetrics(registry, relay);
+      registerConsumerLagMetrics(registry, admin, 'billing', ['sessions.extension.rejected.v1']);
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
       logger.info({ url: server.url }, 'billing API listening');

@@ -1,5 +1,5 @@
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createIdempotentConsumer, createKafka, ensureTopics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, ensureTopics, registerConsumerLagMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
 import { topicNames } from '@hourglass/proto';
@@ -58,7 +58,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       await admin.connect();
       stops.unshift(() => admin.disconnect());
 
-      const { app } = createHttpApp({
+      const { app, registry } = createHttpApp({
         service: 'notifications',
         logger,
         readiness: [
@@ -71,6 +71,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
           app.use('/admin', adminRoutes(pool, config.JWT_SECRET));
         },
       });
+      registerConsumerLagMetrics(registry, admin, 'notifications', intakeTopics);
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
       logger.info({ url: server.url }, 'notifications listening');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
@@ -19,6 +19,8 @@ import { streamRoutes } from './http/stream-routes';
 import { localDiskStorage } from './storage/local-disk-storage';
 import { applyPaidExtension } from './use-cases/extensions';
 import { createPack, packIdForPayment } from './use-cases/packs';
+
+const sessionsTopics = ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'] as const;
 
 export interface SessionsApp {
   start(): Promise<RunningServer>;
@@ -49,7 +51,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         kafka,
         pool,
         groupId: 'sessions',
-        topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'],
+        topics: sessionsTopics,
         logger,
         handler: async (event) => {
           if (event.topic === 'billing.credit.granted.v1') {
@@ -109,6 +111,8 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
       stops.unshift(async () => hub.closeStreams());
+      registerOutboxMetrics(registry, relay);
+      registerConsumerLagMetrics(registry, admin, 'sessions', sessionsTopics);
       new Gauge({ name: 'hourglass_session_streams_open', help: 'Open session event streams (SSE) on this replica', registers: [registry], collect() { this.set(hub.connections()); } });
       logger.info({ url: server.url }, 'sessions API listening');
       return server;

@@ -6,6 +6,7 @@ import { DomainError } from '@hourglass/errors';
 import { parseInput } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import type { BillingConfig } from '../config';
+import { webhooksReceived } from '../metrics';
 import { createCheckout, type Prices } from '../payments/checkout';
 import { receive, reprocess } from '../payments/inbox';
 import { verifyPaypalWebhook } from '../payments/providers/paypal';
@@ -34,24 +35,28 @@ export function webhookRoutes(deps: Deps): Router {
   router.use(express.raw({ type: () => true, limit: '1mb' }));
   const rawOf = (req: Request) => req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
-  const accept = (verify: (raw: Buffer, headers: Headers) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
+  const accept = (provider: string, verify: (raw: Buffer, headers: Headers) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
     const raw = rawOf(req);
     let events: VerifiedEvent[];
     try {
       events = await verify(raw, req.headers);
     } catch (e) {
-      if (e instanceof WebhookRejected) throw new DomainError(e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', e.message);
+      if (e instanceof WebhookRejected) {
+        webhooksReceived.inc({ provider, outcome: 'rejected' });
+        throw new DomainError(e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', e.message);
+      }
       throw e;
     }
     const result = await receive(deps.pool, events, { body: raw, headers: req.headers });
+    webhooksReceived.inc({ provider, outcome: result.stored > 0 ? 'stored' : 'duplicate' });
     res.json({ received: true, ...result });
     deps.kick();
   };
 
-  router.post('/stripe', accept((raw, headers) => [verifyStripeWebhook(deps.stripe, raw, headers, { webhookSecret: deps.config.STRIPE_WEBHOOK_SECRET })]));
+  router.post('/stripe', accept('stripe', (raw, headers) => [verifyStripeWebhook(deps.stripe, raw, headers, { webhookSecret: deps.config.STRIPE_WEBHOOK_SECRET })]));
   router.post(
     '/paypal',
-    accept(async (raw, headers) => [
+    accept('paypal', async (raw, headers) => [
       await verifyPaypalWebhook(raw, headers, { webhookId: deps.config.PAYPAL_WEBHOOK_ID, allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS, allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL }),
     ]),
   );
@@ -61,7 +66,7 @@ export function webhookRoutes(deps: Deps): Router {
       res.json({ received: true, ping: true });
       return;
     }
-    return accept((raw, headers) => verifyWooWebhook(raw, headers, { secret: deps.config.WOOCOMMERCE_WEBHOOK_SECRET, skus: deps.config.WOOCOMMERCE_SKUS }))(req, res).catch(next);
+    return accept('woocommerce', (raw, headers) => verifyWooWebhook(raw, headers, { secret: deps.config.WOOCOMMERCE_WEBHOOK_SECRET, skus: deps.config.WOOCOMMERCE_SKUS }))(req, res).catch(next);
   });
   return router;
 }

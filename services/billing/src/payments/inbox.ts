@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { enqueueEvent } from '@hourglass/kafka';
-import { withTransaction, type Pool, type PoolClient } from '@hourglass/postgres';
+import { afterCommit, withTransaction, type Pool, type PoolClient } from '@hourglass/postgres';
 import * as repo from '../adapters/repository';
+import { creditsRefunded } from '../metrics';
 import { grantInTx, lockUser, type LedgerDeps } from '../use-cases/ledger';
 import type { PaymentAction, Product, Provider, VerifiedEvent } from './types';
 
@@ -136,6 +137,7 @@ async function apply(tx: PoolClient, deps: LedgerDeps, provider: Provider, actio
       await repo.adjustGrant(tx, grant.id, -takeBack);
       await repo.appendLedger(tx, { id: randomUUID(), userId: payment.user_id, grantId: grant.id, delta: -takeBack, reason: 'refund', actor: provider, note: `refund of ${provider} payment ${action.businessKey}`, idempotencyKey: `payment-refund:${provider}:${action.businessKey}` });
       await enqueueEvent(tx, 'billing.credit.refunded.v1', { ledgerEntryId: randomUUID(), userId: payment.user_id, grantId: grant.id, kind: grant.kind, quantity: takeBack, reason: 'payment refunded', sourceRef: `${provider}:${action.businessKey}` });
+      afterCommit(tx, () => creditsRefunded.inc({ kind: grant.kind, reason: 'payment_refunded' }, takeBack));
     }
     if (grant && takeBack < grant.quantity) {
       flagged = `${grant.quantity - takeBack} of ${grant.quantity} credits were already used before the refund`;

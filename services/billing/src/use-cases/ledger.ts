@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DomainError, notFound } from '@hourglass/errors';
 import { enqueueEvent } from '@hourglass/kafka';
-import { withTransaction, type Pool, type PoolClient } from '@hourglass/postgres';
+import { afterCommit, withTransaction, type Pool, type PoolClient } from '@hourglass/postgres';
 import type { ConsumeCreditInput, ConsumeCreditResult, CreditAvailability, RecordUsageInput, RefundConsumptionInput } from '@hourglass/workflows';
 import * as repo from '../adapters/repository';
 import { balances, burnOrder, checkLimits, periodAt, sessionTypeFor, type CreditKind, type Plan } from '../domain/rules';
+import * as metrics from '../metrics';
 
 export interface LedgerDeps {
   pool: Pool;
@@ -86,6 +87,7 @@ export async function grantInTx(tx: PoolClient, g: GrantInput): Promise<{ grantI
     sourceRef: g.sourceRef,
     expiresAt: g.expiresAt ? timestampFromDate(g.expiresAt) : undefined,
   });
+  afterCommit(tx, () => metrics.creditsGranted.inc({ kind: g.kind, source: g.source }, g.quantity));
   return { grantId, created: true };
 }
 
@@ -133,6 +135,7 @@ export function consumeCredit(deps: LedgerDeps, input: ConsumeCreditInput): Prom
     await repo.appendLedger(tx, { id: ledgerEntryId, userId: input.userId, grantId: pick.id, delta: -1, reason: 'consume', idempotencyKey: consumeKey(input.sessionId), sessionId: input.sessionId, actor: input.userId });
     await repo.insertUsage(tx, input.sessionId, input.userId, now);
     await enqueueEvent(tx, 'billing.credit.consumed.v1', { ledgerEntryId, userId: input.userId, grantId: pick.id, kind: pick.kind, idempotencyKey: consumeKey(input.sessionId), sessionId: input.sessionId });
+    afterCommit(tx, () => metrics.creditsConsumed.inc({ kind: pick.kind }));
     return resultFor(ledgerEntryId, pick.id, pick.kind);
   });
 }
@@ -147,6 +150,7 @@ export function refundConsumption(deps: LedgerDeps, input: RefundConsumptionInpu
     await repo.appendLedger(tx, { id: ledgerEntryId, userId: input.userId, grantId: consumed.grantId, delta: 1, reason: 'refund', idempotencyKey: refundKey(input.sessionId), sessionId: input.sessionId, actor: 'system', note: input.reason });
     await repo.uncountUsage(tx, input.sessionId);
     await enqueueEvent(tx, 'billing.credit.refunded.v1', { ledgerEntryId, userId: input.userId, grantId: consumed.grantId, kind: consumed.kind, quantity: 1, reason: input.reason, sourceRef: input.sessionId });
+    afterCommit(tx, () => metrics.creditsRefunded.inc({ kind: consumed.kind, reason: 'start_failed' }));
   });
 }
 

@@ -3,6 +3,7 @@ import { sendDiscord, type DiscordConfig } from '../channels/discord';
 import type { EmailChannel } from '../channels/email';
 import type { SendResult } from '../channels/types';
 import { render } from '../domain/templates';
+import { deliveryAttempts, notificationsFinished } from '../metrics';
 
 export interface DispatchDeps {
   pool: Pool;
@@ -110,6 +111,7 @@ async function finish(deps: DispatchDeps, n: Claimed, status: 'delivered' | 'dea
     `UPDATE notifications SET status = $2, channel = coalesce($3, channel), last_error = $4, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1`,
     [n.id, status, channel, error],
   );
+  notificationsFinished.inc({ status, channel: channel ?? 'none' });
 }
 
 async function logAttempt(deps: DispatchDeps, n: Claimed, channel: string, r: SendResult) {
@@ -121,6 +123,7 @@ async function logAttempt(deps: DispatchDeps, n: Claimed, channel: string, r: Se
     'error' in r ? r.error : null,
     n.attempts,
   ]);
+  deliveryAttempts.inc({ channel, outcome: r.outcome });
 }
 
 /** Admin: a dead (or skipped) notification goes back in line. */

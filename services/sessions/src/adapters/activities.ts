@@ -1,7 +1,8 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent } from '@hourglass/kafka';
-import { withTransaction, type Pool } from '@hourglass/postgres';
+import { afterCommit, withTransaction, type Pool } from '@hourglass/postgres';
 import type { SessionsActivities } from '@hourglass/workflows';
+import { sessionsFinished, sessionsStarted } from '../metrics';
 import { appendSessionEvent } from './session-events';
 import { insertStartedSession, markSessionEnded } from './session-repository';
 
@@ -14,6 +15,7 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
     async recordSessionStarted(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await insertStartedSession(tx, record))) return;
+        afterCommit(tx, () => sessionsStarted.inc({ session_type: record.sessionType }));
         await appendSessionEvent(tx, record.sessionId, 'session:started', { session_id: record.sessionId, started_at: record.startedAt, expires_at: record.expiresAt, duration_minutes: record.durationMinutes, session_type: record.sessionType });
         await enqueueEvent(tx, 'sessions.session.started.v1', {
           sessionId: record.sessionId,
@@ -42,6 +44,7 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
     async recordSessionEnded(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await markSessionEnded(tx, record))) return;
+        afterCommit(tx, () => sessionsFinished.inc({ session_type: record.sessionType, status: record.status }));
         await appendSessionEvent(tx, record.sessionId, record.status === 'expired' ? 'session:expired' : 'session:ended', { session_id: record.sessionId, status: record.status, ended_at: record.endedAt, duration_used_seconds: record.durationUsedSeconds, ...(record.endedBy ? { ended_by: record.endedBy } : {}) });
         await enqueueEvent(tx, 'sessions.session.ended.v1', {
           sessionId: record.sessionId,

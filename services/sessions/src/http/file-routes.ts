@@ -57,10 +57,16 @@ export function fileRoutes(deps: Deps & files.FileDeps, jwtSecret: string): Rout
       const stored = await files.storeSessionFile(deps, { sessionId: session.id, uploadedBy: principalOf(req).sub, filename: upload.filename, body: upload.stream, maxBytes });
       res.status(201).json(files.fileBody(deps, stored, baseUrlOf(req)));
     } catch (err) {
-      // Stop parsing and let the rest of the body drain, so the client reads our answer instead of a reset.
+      // Stop parsing, drain the rest of the body (bounded by the limit plus the early check above), then answer:
+      // a client still writing when the connection closes sees a reset instead of our 413.
       req.unpipe();
-      req.resume();
-      res.setHeader('connection', 'close');
+      if (!req.complete) {
+        await new Promise<void>((done) => {
+          req.once('end', done);
+          req.once('close', done);
+          req.resume();
+        });
+      }
       throw err;
     }
   });

@@ -1,12 +1,13 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DomainError, isDomainError } from '@hourglass/errors';
 import { enqueueEvent } from '@hourglass/kafka';
-import type { PoolClient } from '@hourglass/postgres';
+import { afterCommit, type PoolClient } from '@hourglass/postgres';
 import { sessionStates } from '@hourglass/workflows';
 import type { BillingClient } from '../adapters/billing-client';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
 import { appendSessionEvent } from '../adapters/session-events';
 import { effectiveStatus } from '../domain/session';
+import { sessionsExtended } from '../metrics';
 import { accessibleSession, type Deps } from './sessions';
 
 export interface PaidExtension {
@@ -32,12 +33,14 @@ export async function applyPaidExtension(tx: PoolClient, gateway: WorkflowGatewa
   }
   if (!state) {
     await enqueueEvent(tx, 'sessions.extension.rejected.v1', { ...e, reason: 'the session had already ended' });
+    afterCommit(tx, () => sessionsExtended.inc({ outcome: 'rejected' }));
     return 'rejected';
   }
   const { rowCount } = await tx.query(
     `UPDATE sessions SET expires_at = $2, duration_minutes = $3, updated_at = now() WHERE id = $1 AND status = 'active' AND expires_at < $2`,
     [e.sessionId, state.expiresAt, state.durationMinutes],
   );
+  afterCommit(tx, () => sessionsExtended.inc({ outcome: rowCount === 1 ? 'applied' : 'already_applied' }));
   if (rowCount === 1) {
     const remainingSeconds = Math.max(0, Math.floor((Date.parse(state.expiresAt) - Date.now()) / 1000));
     await appendSessionEvent(tx, e.sessionId, 'session:extended', { session_id: e.sessionId, expires_at: state.expiresAt, remaining_seconds: remainingSeconds, added_minutes: e.minutes, duration_minutes: state.durationMinutes });

@@ -6,6 +6,7 @@ import { gateRules } from '@hourglass/workflows';
 import type { BillingClient } from '../adapters/billing-client';
 import { findSession } from '../adapters/session-repository';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
+import { startLatency } from '../metrics';
 import { canAccess, effectiveStatus, remainingSeconds, type SessionRow } from '../domain/session';
 
 export interface Deps {
@@ -29,13 +30,22 @@ export function startRequestId(userId: string, idempotencyKey: string | undefine
 
 export async function startSession(deps: Deps, principal: Principal, input: { mode: string; session_type?: string; participant_id?: string }, idempotencyKey?: string) {
   const requestId = startRequestId(principal.sub, idempotencyKey, input);
-  const view = await deps.gateway.startSession({
-    requestId,
-    userId: principal.sub,
-    mode: input.mode,
-    preferredKind: input.session_type ? sessionTypeHints[input.session_type] : undefined,
-    participantId: input.participant_id,
-  });
+  const timer = startLatency.startTimer();
+  const view = await deps.gateway
+    .startSession({
+      requestId,
+      userId: principal.sub,
+      mode: input.mode,
+      preferredKind: input.session_type ? sessionTypeHints[input.session_type] : undefined,
+      participantId: input.participant_id,
+    })
+    .then(
+      (v) => (timer({ outcome: 'started' }), v),
+      (err: unknown) => {
+        timer({ outcome: err instanceof DomainError ? err.code : 'error' });
+        throw err;
+      },
+    );
   return {
     status: 'ok',
     session: {

@@ -79,6 +79,8 @@ export interface ServiceWiring {
   apiUrls: Record<string, string>;
   /** Session files (local-disk storage), shared by every sessions replica; survives restarts under `npm start`. */
   filesDir: string;
+  /** The Temporal Web UI, for the operators' console's workflow links (when it runs). */
+  temporalUiUrl?: string;
 }
 
 export function apiUrls(instances: readonly ServiceInstance[], ports: Readonly<Record<string, number>>, host: string): Record<string, string> {
@@ -101,6 +103,7 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     STRIPE_API_URL: w.stripeApiUrl,
     NODE_ENV: w.nodeEnv,
     FILES_DIR: w.filesDir,
+    ...(w.temporalUiUrl ? { TEMPORAL_UI_URL: w.temporalUiUrl } : {}),
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
   };

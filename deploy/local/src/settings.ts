@@ -95,7 +95,8 @@ export async function resolveSettings(o: ResolveOptions): Promise<StackSettings>
     nodeEnv: o.mode === 'test' ? 'test' : 'development',
     logLevel: env.LOG_LEVEL || 'info',
     temporalNamespace: 'default',
-    temporalUi: o.mode === 'start',
+    // Tests use the Web UI too: the operators' console links into it (and a browser test opens a link).
+    temporalUi: true,
     postgres: { user: 'postgres', password: 'postgres', durable: o.mode === 'start' },
   };
 }

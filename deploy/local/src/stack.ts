@@ -164,6 +164,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
         stripeApiUrl: stripeMock.url,
         apiUrls: urls,
         filesDir: path.join(s.dataDir, 'files'),
+        temporalUiUrl: temporal.uiUrl,
       },
     });
   } catch (e) {

@@ -18,6 +18,13 @@ export async function renderSummary(stack: Stack): Promise<string> {
     const url = `http://${s.host}:${s.servicePorts[i.name]}`;
     lines.push(`${pad(i.name)}${url}${skipped ? `   (not started: ${skipped.reason})` : ''}`);
   }
+  const sessionsUrl = stack.apiUrls.SESSIONS_URL;
+  if (sessionsUrl) {
+    lines.push('', 'Web');
+    lines.push(`${pad("Operators' console")}${sessionsUrl}/console/   (log in with the admin token below)`);
+    lines.push(`${pad('Live session demo')}${sessionsUrl}/demo/sessions/<id>#token=<user token>`);
+    lines.push(`${pad('API docs')}${sessionsUrl}/docs, ${stack.apiUrls.BILLING_URL ?? ''}/docs, ${stack.apiUrls.NOTIFICATIONS_URL ?? ''}/docs`);
+  }
   lines.push('', 'Infrastructure');
   if (stack.temporal.uiUrl) lines.push(`${pad('Temporal UI')}${stack.temporal.uiUrl}`);
   lines.push(`${pad('Temporal')}${stack.temporal.address} (namespace ${stack.temporal.namespace})`);

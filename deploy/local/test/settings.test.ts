@@ -39,7 +39,7 @@ describe('npm test settings', () => {
     expect(a.jwtSecret).not.toBe(b.jwtSecret);
     expect(a.jwtSecret).not.toBe(DEV_JWT_SECRET);
     expect(a.nodeEnv).toBe('test');
-    expect(a.temporalUi).toBe(false);
+    expect(a.temporalUi).toBe(true);
   });
 });
 

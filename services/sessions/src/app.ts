@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
+import { adminConsole } from '@hourglass/admin-console';
 import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
@@ -11,6 +12,7 @@ import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import type { SessionsConfig } from './config';
+import { sessionAdminRoutes } from './http/admin-routes';
 import { demoRoutes } from './http/demo-routes';
 import { fileRoutes } from './http/file-routes';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
@@ -102,10 +104,19 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         routes: (app) => {
           app.use('/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
           app.use('/demo', demoRoutes());
+          app.use(
+            '/console',
+            adminConsole({
+              upstreams: { sessions: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`, billing: config.BILLING_URL, ...(config.NOTIFICATIONS_URL ? { notifications: config.NOTIFICATIONS_URL } : {}) },
+              temporalUiUrl: config.TEMPORAL_UI_URL,
+              temporalNamespace: config.TEMPORAL_NAMESPACE,
+            }),
+          );
           app.use('/api', fileRoutes(fileDeps, config.JWT_SECRET));
           app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
           app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
           app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
+          app.use('/admin', sessionAdminRoutes({ ...packDeps, billing }, config.JWT_SECRET));
         },
       });
       const server = await listen(app, config.PORT, config.HOST);

@@ -3,6 +3,9 @@ import { baseServiceSchema, fields, parseConfig, z } from '@hourglass/config';
 export const sessionsConfigSchema = baseServiceSchema.extend({
   SERVICE_NAME: z.string().default('sessions'),
   BILLING_URL: fields.url,
+  /** The other APIs the operators' console (/console) relays to, and the Temporal Web UI it links into. */
+  NOTIFICATIONS_URL: fields.url.optional(),
+  TEMPORAL_UI_URL: fields.url.optional(),
   /** How long a start request may wait for the gate before answering 503 (the start still completes durably). */
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   INSTANCE_ID: z.string().default(() => `${process.pid}`),

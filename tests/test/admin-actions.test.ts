@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
 
 // Issue 9: operator actions in the sessions service are audited with the admin's id and a reason, and a free
@@ -44,4 +45,27 @@ test("the user overview shows the user's sessions (as owner or participant) and 
   const res = await api(stack.sessionsUrl, `/admin/users/${userId}/overview`, { token: await tokenFor('ops-li', 'admin') });
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ user_id: userId, gate: { active_session_id: session.id, can_start: false }, sessions: [expect.objectContaining({ session_id: session.id, status: 'active' })], packs: [] });
+});
+
+test('operators can filter workflows by user and status in Temporal (search attributes)', async () => {
+  const { userId, token, session } = await activeSession();
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: stack.temporalNamespace });
+  const ids = async (query: string) => {
+    const found: string[] = [];
+    for await (const w of client.workflow.list({ query })) found.push(w.workflowId);
+    return found.sort();
+  };
+  try {
+    const active = await eventually(async () => {
+      const r = await ids(`HourglassUserId = '${userId}' AND HourglassStatus = 'active'`);
+      return r.length ? r : undefined;
+    }, { what: 'the active session to be searchable' });
+    expect(active).toEqual([`session/${session.id}`]);
+    expect(await ids(`HourglassUserId = '${userId}'`)).toEqual([`session/${session.id}`, `user/${userId}`]);
+    await api(stack.sessionsUrl, `/api/sessions/${session.id}/end`, { method: 'POST', token });
+    await eventually(async () => (await ids(`HourglassUserId = '${userId}' AND HourglassStatus = 'ended'`)).length === 1, { what: 'the status to become ended' });
+  } finally {
+    await connection.close();
+  }
 });

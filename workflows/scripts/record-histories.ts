@@ -51,6 +51,7 @@ async function main() {
     // Recorded after `session-ending-soon` (patched): the same scenario with a warning before each deadline. The file
     // above stays as it was recorded before the patch, proving that sessions already running replay unchanged.
     histories['session-ending-soon-extended'] = workflowIds.session(s.id);
+    histories['session-status-search-attribute'] = workflowIds.session(s.id); // after `session-status-search-attribute`
 
     // Pack: a scheduled session, four completions (one repeated), reminders, grace, release after the last session.
     const packId = 'replay-pack-1';
@@ -61,6 +62,7 @@ async function main() {
     await pack.executeUpdate(completePackSessionUpdate, { args: [{ sessionId: 'late' }] });
     await pack.result();
     histories['pack-grace-release'] = workflowIds.pack(packId);
+    histories['pack-status-search-attribute'] = workflowIds.pack(packId); // after `pack-status-search-attribute`
 
     const only = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
     for (const [name, workflowId] of Object.entries(histories)) {

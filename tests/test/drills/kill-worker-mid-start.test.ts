@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import Long from 'long';
-import { startSessionUpdate, taskQueues, workflowIds } from '@hourglass/workflows';
+import { searchAttributes, startSessionUpdate, taskQueues, workflowIds } from '@hourglass/workflows';
+import { temporal } from '@temporalio/proto';
 import { eventually, stack, throwawayDatabase, type ThrowawayDatabase } from '@hourglass/testing';
 import { startProcess, type ServiceProcess } from './processes';
 
@@ -37,6 +38,13 @@ beforeAll(async () => {
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) } });
   client = new Client({ connection, namespace });
   await eventually(() => connection.workflowService.describeNamespace({ namespace }).then(() => true), { what: 'the drill namespace' });
+  // The workflows set Hourglass's search attributes: a new namespace must know them (the stack registers them for its own).
+  await eventually(() =>
+    connection.operatorService
+      .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])) })
+      .then(() => true),
+    { what: 'search attributes in the drill namespace' },
+  );
   // The workers run the migrations themselves on start.
   sessionsDb = await throwawayDatabase('drill_sessions');
   billingDb = await throwawayDatabase('drill_billing');

@@ -1,3 +1,5 @@
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
 /** Task queues: workflows and sessions activities run on `sessions`; billing activities on `billing`. */
 export const taskQueues = {
   sessions: 'sessions',
@@ -8,6 +10,18 @@ export const workflowIds = {
   gate: (userId: string) => `user/${userId}`,
   session: (sessionId: string) => `session/${sessionId}`,
   pack: (packId: string) => `pack/${packId}`,
+};
+
+/**
+ * Custom search attributes, so operators can filter in the Temporal UI ("HourglassUserId = 'u1' AND
+ * HourglassStatus = 'active'", "HourglassStatus = 'grace'"). Registered by the local stack's Temporal
+ * (deploy/local/src/search-attributes.ts) and, in production, by the namespace's operator.
+ */
+export const searchAttributes = {
+  userId: defineSearchAttributeKey('HourglassUserId', SearchAttributeType.KEYWORD),
+  sessionType: defineSearchAttributeKey('HourglassSessionType', SearchAttributeType.KEYWORD),
+  packId: defineSearchAttributeKey('HourglassPackId', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('HourglassStatus', SearchAttributeType.KEYWORD),
 };
 
 export type CreditKind = 'free' | 'paid' | 'test' | 'pack';

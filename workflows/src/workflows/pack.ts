@@ -1,5 +1,5 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { refusals } from '../contracts/common';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { refusals, searchAttributes } from '../contracts/common';
 import {
   cancelPackSessionUpdate,
   completePackSessionUpdate,
@@ -43,6 +43,11 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     renewedBy: null,
     reminders: [],
   };
+  // The status is also a search attribute ("packs in grace"); histories from before it existed replay without it.
+  const setStatus = (status: PackState['status']) => {
+    state.status = status;
+    if (patched('pack-status-search-attribute')) upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+  };
   const pending: Array<() => Promise<void>> = [];
   const notice = (templateId: PackNotice['templateId'], data: Record<string, string> = {}) => {
     const dedupeKey = `pack:${state.packId}:${templateId}`;
@@ -72,7 +77,7 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
         change('completed_session', `completed:${sessionId}`, sessionId);
         if (state.remainingSessions === 1) notice('pack_one_session_left', { session_number: String(number) });
         if (state.remainingSessions === 0 && state.status === 'active') {
-          state.status = 'depleted';
+          setStatus('depleted');
           change('depleted', 'depleted');
           notice('pack_complete_renew', { session_number: String(number), grace_hours: String(input.graceHours) });
         }
@@ -107,7 +112,7 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     renewPackUpdate,
     async ({ newPackId }) => {
       if (state.status === 'renewed') return state;
-      state.status = 'renewed';
+      setStatus('renewed');
       state.renewedBy = newPackId;
       // The seat stays held: the new pack takes it over.
       state.seatStatus = 'held';
@@ -138,7 +143,7 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     const moved = await condition(() => pending.length > 0 || state.status !== 'active' || shouldContinueAsNew(), end);
     await flush();
     if (state.status === 'active' && end !== undefined && !moved && untilEnd() === 0) {
-      state.status = 'expired';
+      setStatus('expired');
       change('expired', 'expired');
     }
     if (state.status === 'active' && shouldContinueAsNew()) {
@@ -152,7 +157,7 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     // Grace: the seat is held for graceHours; a warning finalWarningHours before it ends.
     const graceEnds = Date.now() + input.graceHours * HOUR;
     state.graceEndsAt = new Date(graceEnds).toISOString();
-    state.status = 'grace';
+    setStatus('grace');
     state.seatStatus = 'grace';
     change('grace_started', 'grace_started');
     await flush();
@@ -170,7 +175,7 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     await flush();
     // (handlers may have changed the status while we waited)
     if ((state.status as PackState['status']) !== 'renewed' && state.scheduled.length === 0) {
-      state.status = 'released';
+      setStatus('released');
       state.seatStatus = 'released';
       change('seat_released', 'seat_released');
     }

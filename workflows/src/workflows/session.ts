@@ -1,5 +1,5 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
-import { refusals, workflowIds } from '../contracts/common';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { refusals, searchAttributes, workflowIds } from '../contracts/common';
 import {
   endSessionUpdate,
   extendSessionUpdate,
@@ -111,6 +111,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionOutco
   await billing.recordUsage({ userId: state.userId, sessionId: state.sessionId, seconds: outcome.durationUsedSeconds, startedAt: state.startedAt });
 
   state.status = outcome.status;
+  if (patched('session-status-search-attribute')) upsertSearchAttributes([{ key: searchAttributes.status, value: outcome.status }]);
   state.outcome = outcome;
   await condition(allHandlersFinished);
   return outcome;

@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConsumeCreditResult } from '../contracts/billing';
-import { refusals, workflowIds } from '../contracts/common';
+import { refusals, searchAttributes, workflowIds } from '../contracts/common';
 import {
   creditAvailableSignal,
   gateStateQuery,
@@ -90,6 +90,11 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
         workflowId: workflowIds.session(sessionId),
         args: [session],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: searchAttributes.userId, value: state.userId },
+          { key: searchAttributes.sessionType, value: session.sessionType },
+          { key: searchAttributes.status, value: 'active' },
+        ],
       });
     } catch (err) {
       // The credit was taken but no session runs: give it back before refusing.

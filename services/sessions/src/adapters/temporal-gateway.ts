@@ -20,6 +20,7 @@ import {
   extendSessionUpdate,
   gateStateQuery,
   refusalTypes,
+  searchAttributes,
   setAutoStartUpdate,
   startSessionUpdate,
   taskQueues,
@@ -63,6 +64,7 @@ export async function connectWorkflowGateway({ address, namespace }: { address: 
       taskQueue: taskQueues.sessions,
       args: [{ userId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: searchAttributes.userId, value: userId }],
     });
 
   return {
@@ -123,7 +125,16 @@ export async function connectWorkflowGateway({ address, namespace }: { address: 
 
     async startPack(input) {
       try {
-        await client.workflow.start('sessionPackWorkflow', { workflowId: workflowIds.pack(input.packId), taskQueue: taskQueues.sessions, args: [input] });
+        await client.workflow.start('sessionPackWorkflow', {
+          workflowId: workflowIds.pack(input.packId),
+          taskQueue: taskQueues.sessions,
+          args: [input],
+          typedSearchAttributes: [
+            { key: searchAttributes.userId, value: input.studentId },
+            { key: searchAttributes.packId, value: input.packId },
+            { key: searchAttributes.status, value: 'active' },
+          ],
+        });
       } catch (e) {
         if ((e as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw e;
       }

@@ -1,3 +1,4 @@
+import { apiTest } from './commands/api-test';
 import { start } from './commands/start';
 import { STACK_FAILED_LINE, test } from './commands/test';
 import { UsageError } from './errors';
@@ -7,6 +8,7 @@ import { fail, info } from './output';
  * Entry of `npm start` and `npm test` (see the root package.json):
  *   cli.ts start               the whole stack in the foreground until Ctrl-C
  *   cli.ts test [jest args…]   the stack on free ports, jest against it, closing line `N passed, N failed`
+ *   cli.ts api-test            the stack on free ports, Schemathesis against every service's /openapi.json
  */
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
@@ -15,8 +17,10 @@ async function main(command: string | undefined, args: string[]): Promise<number
       return start();
     case 'test':
       return test(args);
+    case 'api-test':
+      return apiTest(args);
     default:
-      info('usage: cli.ts start | test [jest args…]');
+      info('usage: cli.ts start | test [jest args…] | api-test [schemathesis args…]');
       return 2;
   }
 }
@@ -26,7 +30,7 @@ main(command, args).then(
   (code) => process.exit(code),
   (e: unknown) => {
     fail(e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
-    if (command === 'test') process.stdout.write(`${STACK_FAILED_LINE}\n`);
+    if (command === 'test' || command === 'api-test') process.stdout.write(`${STACK_FAILED_LINE}\n`);
     process.exit(1);
   },
 );

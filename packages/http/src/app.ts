@@ -4,7 +4,9 @@ import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@hourglass/logger';
 import { errorHandler, notFoundHandler } from './errors';
+import { serveDocs } from './docs';
 import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
+import { ApiDocument } from './openapi';
 
 export interface ReadinessCheck {
   name: string;
@@ -16,8 +18,11 @@ export interface HttpAppOptions {
   service: string;
   logger: Logger;
   readiness: ReadinessCheck[];
-  /** Adds the service's routes; runs after the shell's middleware and before its 404/error handlers. */
-  routes?: (app: Express) => void;
+  /** Adds the service's routes (mount routers with `api.mount` so they appear in /openapi.json); runs after the
+   *  shell's middleware and before its 404/error handlers. */
+  routes?: (app: Express, api: ApiDocument) => void;
+  /** Version for the OpenAPI document (default 0.1.0). */
+  version?: string;
   /** Bodies larger than this are refused with 413 (JSON and raw webhook bodies alike). */
   bodyLimit?: string;
 }
@@ -25,6 +30,7 @@ export interface HttpAppOptions {
 export interface HttpApp {
   app: Express;
   registry: Registry;
+  api: ApiDocument;
 }
 
 declare module 'express-serve-static-core' {
@@ -41,7 +47,7 @@ const READINESS_TIMEOUT_MS = 2000;
  * The shell every Hourglass HTTP process shares: request ids, JSON logs, JSON bodies (raw bytes kept),
  * /healthz, /readyz, /metrics, then the service's routes, then 404 and error handlers that always answer JSON.
  */
-export function createHttpApp({ service, logger, readiness, routes, bodyLimit = '1mb' }: HttpAppOptions): HttpApp {
+export function createHttpApp({ service, logger, readiness, routes, bodyLimit = '1mb', version = '0.1.0' }: HttpAppOptions): HttpApp {
   const registry = processRegistry;
   collectProcessMetrics(service);
   const requests = counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] });
@@ -103,10 +109,18 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
     res.send(await registry.metrics());
   });
 
-  routes?.(app);
+  const api = new ApiDocument({ title: `Hourglass ${service}`, version, description: `The ${service} service's HTTP API. Errors are \`{ error, message, ...details, request_id }\`.` });
+  api.add('get', '/healthz', { summary: 'Liveness: the process answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'alive' } } });
+  api.add('get', '/readyz', { summary: 'Readiness: every dependency answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'ready' }, 503: { description: 'a dependency does not answer' } } });
+  api.add('get', '/metrics', { summary: 'Prometheus metrics', auth: 'none', tags: ['operations'], responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } } });
+  routes?.(app, api);
+  app.get('/openapi.json', (req, res) => {
+    res.json(api.document(`${req.protocol}://${req.get('host')}`));
+  });
+  serveDocs(app, service);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, registry };
+  return { app, registry, api };
 }
 
 function routeLabel(req: Request): string {

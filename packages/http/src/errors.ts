@@ -12,6 +12,18 @@ interface BodyParserError {
   message: string;
 }
 
+/**
+ * PostgreSQL refusals that can only come from the input itself (a NUL byte in text, a number past a column's range),
+ * found by fuzzing: the request is wrong, not the server — 422, never 500.
+ */
+const unstorableInput: Record<string, string> = {
+  '22021': 'text with a byte PostgreSQL cannot store (e.g. NUL)',
+  '22P05': 'text with a character PostgreSQL cannot store',
+  '22003': 'a number out of range',
+  '22001': 'a value too long',
+  '22P02': 'a value of the wrong form',
+};
+
 /** Turns anything thrown into `{ error, message, ...details }`. Only a real fault becomes a 500. */
 export function errorHandler(logger: Logger) {
   // Express recognises error handlers by their four parameters.
@@ -34,5 +46,7 @@ function toDomainError(err: unknown): DomainError {
   if (parserError?.type === 'entity.parse.failed') return new DomainError('BAD_REQUEST', 'Request body is not valid JSON');
   if (parserError?.type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'Request body is too large');
   if (parserError?.type && parserError.status && parserError.status < 500) return new DomainError('BAD_REQUEST', parserError.message);
+  const pgCode = (err as { code?: unknown })?.code;
+  if (typeof pgCode === 'string' && pgCode in unstorableInput) return new DomainError('VALIDATION_FAILED', `A value cannot be stored: ${unstorableInput[pgCode]}`, { issues: [] });
   return new DomainError('INTERNAL', 'Internal error');
 }

@@ -20,6 +20,7 @@ describe('http app shell', () => {
         app.get('/refuse', () => { throw new DomainError('NO_CREDITS', 'No sessions available.', { free_remaining: 0 }); });
         app.get('/async-refuse', async () => { throw new DomainError('COOLDOWN_ACTIVE', 'wait', { retry_after_seconds: 5 }); });
         app.get('/boom', () => { throw new Error('secret internals'); });
+        app.get('/nul', () => { throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }); });
       },
     });
     server = await listen(app, 0);
@@ -62,6 +63,16 @@ describe('http app shell', () => {
     expect(boom.status).toBe(500);
     expect(JSON.stringify(boom.body)).not.toMatch(/secret internals/);
     expect((await call('/nowhere')).status).toBe(404);
+  });
+
+  it('answers input PostgreSQL cannot store (a NUL byte, a number out of range) with 422, not 500', async () => {
+    expect(await call('/nul')).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } });
+  });
+
+  it('documents the shell in /openapi.json and serves /docs', async () => {
+    const doc = await call('/openapi.json');
+    expect(doc.body).toMatchObject({ openapi: '3.1.0', paths: { '/healthz': { get: { summary: expect.any(String) } } } });
+    expect((await fetch(server.url + '/docs')).status).toBe(200);
   });
 
   it('propagates a caller request id', async () => {

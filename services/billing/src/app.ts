@@ -72,12 +72,12 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },
         ],
-        routes: (app) => {
-          app.use('/api', billingRoutes(deps, config.JWT_SECRET));
-          app.use('/webhooks', webhookRoutes(payments));
-          app.use('/api', checkoutRoutes(payments));
-          app.use('/admin', billingAdminRoutes(deps, config.JWT_SECRET));
-          app.use('/admin', paymentAdminRoutes(payments));
+        routes: (app, api) => {
+          api.mount(app, '/api', billingRoutes(deps, config.JWT_SECRET));
+          api.mount(app, '/webhooks', webhookRoutes(payments));
+          api.mount(app, '/api', checkoutRoutes(payments));
+          api.mount(app, '/admin', billingAdminRoutes(deps, config.JWT_SECRET));
+          api.mount(app, '/admin', paymentAdminRoutes(payments));
         },
       });
       registerOutboxMetrics(registry, relay);

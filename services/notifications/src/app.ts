@@ -65,10 +65,10 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },
         ],
-        routes: (app) => {
-          app.use('/api', preferenceRoutes(pool, config.JWT_SECRET, config.DISCORD_ALLOW_LOCAL));
-          app.use('/admin', notificationAdminActions(pool, config.JWT_SECRET, kick));
-          app.use('/admin', adminRoutes(pool, config.JWT_SECRET));
+        routes: (app, api) => {
+          api.mount(app, '/api', preferenceRoutes(pool, config.JWT_SECRET, config.DISCORD_ALLOW_LOCAL));
+          api.mount(app, '/admin', notificationAdminActions(pool, config.JWT_SECRET, kick));
+          api.mount(app, '/admin', adminRoutes(pool, config.JWT_SECRET));
         },
       });
       registerConsumerLagMetrics(registry, admin, 'notifications', intakeTopics);

@@ -101,8 +101,8 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'temporal', check: () => gateway.ping() },
           { name: 'file-storage', check: () => storage.ping() },
         ],
-        routes: (app) => {
-          app.use('/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
+        routes: (app, api) => {
+          api.mount(app, '/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
           app.use('/demo', demoRoutes());
           app.use(
             '/console',
@@ -112,11 +112,11 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
               temporalNamespace: config.TEMPORAL_NAMESPACE,
             }),
           );
-          app.use('/api', fileRoutes(fileDeps, config.JWT_SECRET));
-          app.use('/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
-          app.use('/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
-          app.use('/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
-          app.use('/admin', sessionAdminRoutes({ ...packDeps, billing }, config.JWT_SECRET));
+          api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET));
+          api.mount(app, '/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
+          api.mount(app, '/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
+          api.mount(app, '/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
+          api.mount(app, '/admin', sessionAdminRoutes({ ...packDeps, billing }, config.JWT_SECRET));
         },
       });
       const server = await listen(app, config.PORT, config.HOST);

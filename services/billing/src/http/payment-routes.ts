@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import type { BillingConfig } from '../config';
 import { webhooksReceived } from '../metrics';
@@ -53,14 +53,17 @@ export function webhookRoutes(deps: Deps): Router {
     deps.kick();
   };
 
-  router.post('/stripe', accept('stripe', (raw, headers) => [verifyStripeWebhook(deps.stripe, raw, headers, { webhookSecret: deps.config.STRIPE_WEBHOOK_SECRET })]));
-  router.post(
+  route(router, 'post', '/stripe', webhook('Stripe', 'Stripe-Signature'), accept('stripe', (raw, headers) => [verifyStripeWebhook(deps.stripe, raw, headers, { webhookSecret: deps.config.STRIPE_WEBHOOK_SECRET })]));
+  route(
+    router,
+    'post',
     '/paypal',
+    webhook('PayPal', 'PAYPAL-TRANSMISSION-SIG with the certificate'),
     accept('paypal', async (raw, headers) => [
       await verifyPaypalWebhook(raw, headers, { webhookId: deps.config.PAYPAL_WEBHOOK_ID, allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS, allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL }),
     ]),
   );
-  router.post('/woocommerce', async (req, res, next) => {
+  route(router, 'post', '/woocommerce', webhook('WooCommerce', 'X-WC-Webhook-Signature; the webhook_id ping answers 200'), async (req, res, next) => {
     // WooCommerce's first call after a webhook is created is an unsigned form-encoded ping that must get 200.
     if (isWooPing(rawOf(req), req.headers)) {
       res.json({ received: true, ping: true });
@@ -74,7 +77,7 @@ export function webhookRoutes(deps: Deps): Router {
 export function checkoutRoutes(deps: Deps): Router {
   const router = Router();
   router.use(requireAuth(deps.config.JWT_SECRET));
-  router.post('/checkout', async (req, res) => {
+  route(router, 'post', '/checkout', { summary: 'A Stripe Checkout Session for credits, an extension or a pack (Idempotency-Key gives the same one)', tags: ['payments'], body: checkoutBody, headers: { 'Idempotency-Key': { description: 'the same key answers the same checkout' } }, responses: { 201: { description: 'created', schema: z.object({ checkout_session_id: z.string(), url: z.string().nullable(), amount_cents: z.number() }) } }, errors: ['UNAVAILABLE'] }, async (req, res) => {
     const body = parseInput(checkoutBody, req.body ?? {});
     const principal = principalOf(req);
     const userId = body.user_id && isPrivileged(principal) ? body.user_id : principal.sub;
@@ -90,12 +93,15 @@ export function checkoutRoutes(deps: Deps): Router {
   return router;
 }
 
+const webhookAnswer = z.object({ received: z.literal(true), stored: z.number().int().optional(), duplicates: z.number().int().optional(), ping: z.boolean().optional() });
+const webhook = (provider: string, how: string) => ({ summary: `${provider} webhook: verified (${how}), stored once, answered at once; applied from the inbox`, tags: ['payments'], auth: 'signature' as const, bodyType: 'raw' as const, body: z.looseObject({}), responses: { 200: { description: 'received', schema: webhookAnswer } }, errors: ['BAD_REQUEST', 'UNAUTHENTICATED'] as const });
+
 export const paymentEventsQuery = z.object({ status: z.enum(['received', 'processed', 'ignored', 'failed', 'dead']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 export function paymentAdminRoutes(deps: Deps): Router {
   const router = Router();
   router.use(requireAuth(deps.config.JWT_SECRET, ['admin']));
-  router.get('/payments/events', async (req, res) => {
+  route(router, 'get', '/payments/events', { summary: 'The payment inbox by status', tags: ['payments'], roles: ['admin'], query: paymentEventsQuery, responses: { 200: { description: 'events' } } }, async (req, res) => {
     const q = parseInput(paymentEventsQuery, req.query, 'query');
     const { rows } = await deps.pool.query(
       `SELECT id, provider, event_id, event_type, business_key, status, attempts, last_error, outcome, received_at, processed_at
@@ -104,13 +110,13 @@ export function paymentAdminRoutes(deps: Deps): Router {
     );
     res.json({ items: rows });
   });
-  router.post('/payments/events/:id/reprocess', async (req, res) => {
+  route(router, 'post', '/payments/events/:id/reprocess', { summary: 'A failed or dead payment event back in line', tags: ['payments'], roles: ['admin'], params: z.object({ id: z.uuid() }), responses: { 202: { description: 'queued', schema: z.object({ id: z.string(), status: z.literal('received') }) } }, errors: ['CONFLICT'] }, async (req, res) => {
     const id = parseInput(z.uuid(), req.params.id, 'event id');
     if (!(await reprocess(deps.pool, id))) throw new DomainError('CONFLICT', 'Only a failed or dead event can be reprocessed', { id });
     deps.kick();
     res.status(202).json({ id, status: 'received' });
   });
-  router.get('/payments/flagged', async (_req, res) => {
+  route(router, 'get', '/payments/flagged', { summary: 'Refunds of credits already used, for a person to look at', tags: ['payments'], roles: ['admin'], responses: { 200: { description: 'flagged payments' } } }, async (_req, res) => {
     const { rows } = await deps.pool.query(`SELECT provider, business_key, user_id, product, amount_cents, flagged, refunded_at FROM payments WHERE flagged IS NOT NULL ORDER BY refunded_at DESC LIMIT 200`);
     res.json({ items: rows });
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import * as repo from '../adapters/repository';
 import type { Plan } from '../domain/rules';
 import * as ledger from '../use-cases/ledger';
@@ -13,14 +13,14 @@ const minutesBySession = z.object({ freemium: minutes, paid: minutes, test: minu
 export const planBody = z.object({
   name: z.string().min(1).max(100),
   mode: z.enum(['standard', 'pay_per_session']),
-  max_sessions_per_period: z.number().int().positive().nullable(),
-  max_minutes_per_period: z.number().int().positive().nullable(),
+  max_sessions_per_period: z.number().int().positive().max(1_000_000).nullable(),
+  max_minutes_per_period: z.number().int().positive().max(100_000_000).nullable(),
   session_minutes: minutesBySession,
   cooldown_minutes: z.number().min(0).max(24 * 60),
   max_upload_mb: z.number().int().positive().max(1024),
   signup_free_credits: z.number().int().min(0).max(100),
   period_months: z.number().int().positive().max(12).default(1),
-  session_price_cents: z.number().int().positive().nullable().default(null),
+  session_price_cents: z.number().int().positive().max(100_000_000).nullable().default(null),
 });
 export const grantBody = z.object({
   kind: z.enum(['free', 'paid', 'test', 'pack']),
@@ -36,6 +36,11 @@ export const revokeBody = z.object({
   reason: z.string().min(1).max(500),
 });
 const planIdParam = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'plan ids are lower-case letters, digits, _ and -');
+
+const userIdParam = z.object({ id: z.string().min(1).max(128) });
+const credits = z.object({ user_id: z.string(), free_remaining: z.number().int(), paid_remaining: z.number().int(), total_available: z.number().int(), pack_remaining: z.number().int() });
+const planView = planBody.extend({ id: z.string(), period_months: z.number().int(), session_price_cents: z.number().int().nullable() });
+const roles = ['admin'];
 
 const planJson = (p: Plan) => ({
   id: p.id,
@@ -60,11 +65,11 @@ export function billingRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Route
     const { user_id } = parseInput(userIdQuery, req.query, 'query');
     return user_id && isPrivileged(p) ? user_id : p.sub;
   };
-  router.get('/users/credits', async (req, res) => {
+  route(router, 'get', '/users/credits', { summary: 'Credit balances (a new user gets the plan’s free credits on first sight)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'balances', schema: credits } } }, async (req, res) => {
     const s = await ledger.creditSummary(deps, subjectOf(req));
     res.json({ user_id: s.user_id, free_remaining: s.free_remaining, paid_remaining: s.paid_remaining, total_available: s.total_available, pack_remaining: s.pack_remaining });
   });
-  router.get('/users/me/usage', async (req, res) => {
+  route(router, 'get', '/users/me/usage', { summary: 'Plan, current billing period and usage within it (never earlier periods)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'usage' } } }, async (req, res) => {
     res.json(await ledger.usageSummary(deps, subjectOf(req)));
   });
   return router;
@@ -73,10 +78,10 @@ export function billingRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Route
 export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin']));
-  router.get('/plans', async (_req, res) => {
+  route(router, 'get', '/plans', { summary: 'Every plan', tags: ['plans'], roles, responses: { 200: { description: 'plans', schema: z.object({ plans: z.array(planView) }) } } }, async (_req, res) => {
     res.json({ plans: (await repo.listPlans(deps.pool)).map(planJson) });
   });
-  router.put('/plans/:id', async (req, res) => {
+  route(router, 'put', '/plans/:id', { summary: 'Create or replace a plan', tags: ['plans'], roles, params: z.object({ id: planIdParam }), body: planBody, responses: { 200: { description: 'the plan', schema: planView } } }, async (req, res) => {
     const id = parseInput(planIdParam, req.params.id, 'plan id');
     const b = parseInput(planBody, req.body ?? {});
     const plan = await repo.upsertPlan(deps.pool, {
@@ -94,15 +99,15 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
     });
     res.json(planJson(plan));
   });
-  router.put('/users/:id/plan', async (req, res) => {
+  route(router, 'put', '/users/:id/plan', { summary: 'Move a user to a plan', tags: ['plans'], roles, params: userIdParam, body: z.object({ plan: planIdParam }), responses: { 200: { description: 'the assignment', schema: z.object({ user_id: z.string(), plan: z.string() }) } }, errors: ['NOT_FOUND'] }, async (req, res) => {
     const { plan } = parseInput(z.object({ plan: planIdParam }), req.body ?? {});
-    res.json(await ledger.setUserPlan(deps, req.params.id!, plan));
+    res.json(await ledger.setUserPlan(deps, String(req.params.id), plan));
   });
-  router.post('/users/:id/credits', async (req, res) => {
+  route(router, 'post', '/users/:id/credits', { summary: 'Grant credits (ledger: the admin and the reason; `reference` makes it idempotent)', tags: ['credits'], roles, params: userIdParam, body: grantBody, responses: { 201: { description: 'granted', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) }, 200: { description: 'already granted under this reference', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) } } }, async (req, res) => {
     const b = parseInput(grantBody, req.body ?? {});
     const actor = principalOf(req).sub;
     const result = await ledger.grantCredits(deps, {
-      userId: req.params.id!,
+      userId: String(req.params.id),
       kind: b.kind,
       quantity: b.quantity,
       source: 'admin',
@@ -111,14 +116,14 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
       note: b.reason,
       expiresAt: b.expires_at ? new Date(b.expires_at) : null,
     });
-    res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, req.params.id!) });
+    res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, String(req.params.id)) });
   });
-  router.post('/users/:id/credits/revoke', async (req, res) => {
+  route(router, 'post', '/users/:id/credits/revoke', { summary: 'Revoke unused credits (ledger: the admin and the reason)', tags: ['credits'], roles, params: userIdParam, body: revokeBody, responses: { 200: { description: 'balances after' } }, errors: ['CONFLICT'] }, async (req, res) => {
     const b = parseInput(revokeBody, req.body ?? {});
-    res.json(await ledger.revokeCredits(deps, { userId: req.params.id!, kind: b.kind, quantity: b.quantity, reason: b.reason, actor: principalOf(req).sub }));
+    res.json(await ledger.revokeCredits(deps, { userId: String(req.params.id), kind: b.kind, quantity: b.quantity, reason: b.reason, actor: principalOf(req).sub }));
   });
-  router.get('/users/:id/ledger', async (req, res) => {
-    res.json(await ledger.ledgerHistory(deps, req.params.id!));
+  route(router, 'get', '/users/:id/ledger', { summary: 'Every credit move of a user, with actor and reason', tags: ['credits'], roles, params: userIdParam, responses: { 200: { description: 'ledger' } }, errors: ['NOT_FOUND'] }, async (req, res) => {
+    res.json(await ledger.ledgerHistory(deps, String(req.params.id)));
   });
   return router;
 }

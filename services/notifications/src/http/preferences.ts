@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import { isAllowedWebhook } from '../channels/discord';
 import { retryNotification } from '../use-cases/dispatch';
@@ -22,10 +22,10 @@ export function preferenceRoutes(pool: Pool, jwtSecret: string, allowLocalDiscor
     const { rows } = await pool.query(`SELECT email, discord_webhook_url, discord_dead, channels, quiet, updated_at FROM preferences WHERE user_id = $1`, [userId]);
     return { user_id: userId, ...(rows[0] ?? { email: null, discord_webhook_url: null, discord_dead: false, channels: {}, quiet: false }) };
   };
-  router.get('/users/me/notification-preferences', async (req, res) => {
+  route(router, 'get', '/users/me/notification-preferences', { summary: 'Where and what the caller is told', tags: ['preferences'], responses: { 200: { description: 'preferences' } } }, async (req, res) => {
     res.json(await read(principalOf(req).sub));
   });
-  router.put('/users/me/notification-preferences', async (req, res) => {
+  route(router, 'put', '/users/me/notification-preferences', { summary: 'Set channels per category, Discord webhook, email, quiet (payments always go by email)', tags: ['preferences'], body: preferencesBody, responses: { 200: { description: 'preferences' } } }, async (req, res) => {
     const b = parseInput(preferencesBody, req.body ?? {});
     if (b.discord_webhook_url && !isAllowedWebhook(b.discord_webhook_url, { allowLocal: allowLocalDiscord })) {
       throw new DomainError('VALIDATION_FAILED', 'Only Discord webhook URLs are accepted', { issues: [{ path: 'discord_webhook_url', message: 'must be https://discord.com/api/webhooks/…' }] });
@@ -46,18 +46,20 @@ export function preferenceRoutes(pool: Pool, jwtSecret: string, allowLocalDiscor
   return router;
 }
 
+const notificationId = z.uuid();
+
 export function notificationAdminActions(pool: Pool, jwtSecret: string, kick: () => void): Router {
   const router = Router();
   // Per route, not router.use: other /admin routers after this one admit other roles.
   const adminOnly = requireAuth(jwtSecret, ['admin']);
-  router.post('/notifications/:id/retry', adminOnly, async (req, res) => {
-    const id = parseInput(z.uuid(), req.params.id, 'notification id');
+  route(router, 'post', '/notifications/:id/retry', { summary: 'A dead or skipped notification back in line', tags: ['notifications'], roles: ['admin'], params: z.object({ id: notificationId }), responses: { 202: { description: 'queued' } }, errors: ['NOT_FOUND', 'CONFLICT'] }, adminOnly, async (req, res) => {
+    const id = parseInput(notificationId, req.params.id, 'notification id');
     if (!(await retryNotification(pool, id))) throw new DomainError('CONFLICT', 'Only a dead or skipped notification can be retried', { id });
     kick();
     res.status(202).json({ id, status: 'pending' });
   });
-  router.get('/notifications/:id/attempts', adminOnly, async (req, res) => {
-    const id = parseInput(z.uuid(), req.params.id, 'notification id');
+  route(router, 'get', '/notifications/:id/attempts', { summary: 'Every delivery attempt: channel, outcome, provider response code', tags: ['notifications'], roles: ['admin'], params: z.object({ id: notificationId }), responses: { 200: { description: 'attempts' } }, errors: ['NOT_FOUND'] }, adminOnly, async (req, res) => {
+    const id = parseInput(notificationId, req.params.id, 'notification id');
     const { rows } = await pool.query(`SELECT channel, status, response_code, error, attempt, attempted_at FROM delivery_attempts WHERE notification_id = $1 ORDER BY id`, [id]);
     res.json({ id, attempts: rows });
   });

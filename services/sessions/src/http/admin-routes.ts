@@ -1,13 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import * as admin from '../use-cases/admin';
 import type { PackDeps } from '../use-cases/packs';
 import type { Deps } from '../use-cases/sessions';
+import { sessionIdParam, sessionView } from './schemas';
 
 export const adminReasonBody = z.object({ reason: z.string().trim().min(3).max(500) });
 export const adminExtendBody = adminReasonBody.extend({ minutes: z.number().int().positive().max(240) });
+const tags = ['admin'];
+const roles = ['admin'];
+const userIdParam = z.object({ id: z.string().min(1).max(128) });
 const auditQuery = z.object({ target_type: z.string().max(32).optional(), target_id: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** Support's view of a user in the sessions service, and audited operator actions on sessions. Admins only. */
@@ -15,18 +19,19 @@ export function sessionAdminRoutes(deps: Deps & PackDeps, jwtSecret: string): Ro
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin']));
 
-  router.get('/users/:id/overview', async (req, res) => {
-    res.json(await admin.userOverview(deps, principalOf(req), String(req.params.id)));
+  route(router, 'get', '/users/:id/overview', { summary: 'A user as support sees them here: sessions (owner or participant), gate, packs', tags, roles, params: userIdParam, responses: { 200: { description: 'overview' } }, errors: ['UNAVAILABLE'] }, async (req, res) => {
+    const { id } = parseInput(userIdParam, req.params, 'path');
+    res.json(await admin.userOverview(deps, principalOf(req), id));
   });
-  router.post('/sessions/:id/end', async (req, res) => {
+  route(router, 'post', '/sessions/:id/end', { summary: 'End a session (audited with the reason)', tags, roles, params: sessionIdParam, body: adminReasonBody, responses: { 200: { description: 'ended' } }, errors: ['NOT_FOUND', 'UNAVAILABLE'] }, async (req, res) => {
     const { reason } = parseInput(adminReasonBody, req.body ?? {});
     res.json(await admin.adminEndSession(deps, principalOf(req), String(req.params.id), reason));
   });
-  router.post('/sessions/:id/extend', async (req, res) => {
+  route(router, 'post', '/sessions/:id/extend', { summary: 'Extend an active session for free (audited; once per action)', tags, roles, params: sessionIdParam, body: adminExtendBody, responses: { 200: { description: 'the session', schema: sessionView } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION'] }, async (req, res) => {
     const { reason, minutes } = parseInput(adminExtendBody, req.body ?? {});
     res.json(await admin.adminExtendSession(deps, principalOf(req), String(req.params.id), minutes, reason));
   });
-  router.get('/audit', async (req, res) => {
+  route(router, 'get', '/audit', { summary: 'Operator actions, newest first', tags, roles, query: auditQuery, responses: { 200: { description: 'actions' } } }, async (req, res) => {
     const q = parseInput(auditQuery, req.query, 'query');
     res.json(await admin.auditTrail(deps.pool, { type: q.target_type, id: q.target_id }, q.limit));
   });

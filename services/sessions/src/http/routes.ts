@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import { requestExtension } from '../use-cases/extensions';
 import * as sessions from '../use-cases/sessions';
+import { checkoutAnswer, gateView, idempotencyKeyHeader, sessionIdParam, sessionView, startedSession } from './schemas';
 
 export const startSessionBody = z.object({
   mode: z.string().min(1).max(64),
@@ -13,38 +14,97 @@ export const startSessionBody = z.object({
 export const extendBody = z.object({ minutes: z.number().int().positive().max(240) });
 export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: z.string().min(1).max(64).optional() });
 const idempotencyKey = z.string().min(1).max(255).optional();
+const tags = ['sessions'];
 
 export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret));
 
-  router.post('/sessions', async (req, res) => {
-    const body = parseInput(startSessionBody, req.body ?? {});
-    const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
-    res.status(201).json(await sessions.startSession(deps, principalOf(req), body, key));
-  });
+  route(
+    router,
+    'post',
+    '/sessions',
+    {
+      summary: 'Start a session',
+      description: 'Decided by the user’s gate workflow: one credit in burn order, cooldown and plan limits, then a durable session workflow. The same Idempotency-Key answers the same session.',
+      tags,
+      body: startSessionBody,
+      headers: idempotencyKeyHeader,
+      responses: { 201: { description: 'started', schema: startedSession } },
+      errors: ['NO_CREDITS', 'session_limit_exceeded', 'COOLDOWN_ACTIVE', 'SESSION_ALREADY_ACTIVE', 'IDEMPOTENCY_KEY_REUSED', 'UNAVAILABLE'],
+    },
+    async (req, res) => {
+      const body = parseInput(startSessionBody, req.body ?? {});
+      const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
+      res.status(201).json(await sessions.startSession(deps, principalOf(req), body, key));
+    },
+  );
 
-  router.get('/sessions/:id', async (req, res) => {
-    res.json(await sessions.getSession(deps, principalOf(req), req.params.id!));
-  });
+  route(
+    router,
+    'get',
+    '/sessions/:id',
+    { summary: 'A session, with remaining time from server time', tags, params: sessionIdParam, responses: { 200: { description: 'the session', schema: sessionView } }, errors: ['NOT_FOUND'] },
+    async (req, res) => {
+      res.json(await sessions.getSession(deps, principalOf(req), String(req.params.id)));
+    },
+  );
 
-  router.post('/sessions/:id/end', async (req, res) => {
-    res.json(await sessions.endSession(deps, principalOf(req), req.params.id!));
-  });
+  route(
+    router,
+    'post',
+    '/sessions/:id/end',
+    {
+      summary: 'End a session (idempotent: ending again answers the final state)',
+      tags,
+      params: sessionIdParam,
+      responses: { 200: { description: 'ended (or already over)', schema: z.object({ session_id: z.string(), status: z.string(), duration_used_seconds: z.number(), message: z.string().optional() }) } },
+      errors: ['NOT_FOUND', 'UNAVAILABLE'],
+    },
+    async (req, res) => {
+      res.json(await sessions.endSession(deps, principalOf(req), String(req.params.id)));
+    },
+  );
 
-  router.post('/sessions/:id/extend', async (req, res) => {
-    const { minutes } = parseInput(extendBody, req.body ?? {});
-    const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
-    res.status(201).json(await requestExtension(deps, principalOf(req), req.params.id!, minutes, key));
-  });
+  route(
+    router,
+    'post',
+    '/sessions/:id/extend',
+    {
+      summary: 'Buy more minutes: a Stripe Checkout for an extension of an active session',
+      tags,
+      params: sessionIdParam,
+      body: extendBody,
+      headers: idempotencyKeyHeader,
+      responses: { 201: { description: 'checkout created; the deadline moves when the payment arrives', schema: checkoutAnswer } },
+      errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'UNAVAILABLE'],
+    },
+    async (req, res) => {
+      const { minutes } = parseInput(extendBody, req.body ?? {});
+      const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
+      res.status(201).json(await requestExtension(deps, principalOf(req), String(req.params.id), minutes, key));
+    },
+  );
 
-  router.post('/users/me/auto-start', async (req, res) => {
-    res.json(await sessions.setAutoStart(deps, principalOf(req), parseInput(autoStartBody, req.body ?? {})));
-  });
+  route(
+    router,
+    'post',
+    '/users/me/auto-start',
+    { summary: 'Start the next session by itself once the cooldown is over and a credit is there', tags, body: autoStartBody, responses: { 200: { description: 'the gate', schema: gateView } }, errors: ['UNAVAILABLE'] },
+    async (req, res) => {
+      res.json(await sessions.setAutoStart(deps, principalOf(req), parseInput(autoStartBody, req.body ?? {})));
+    },
+  );
 
-  router.get('/users/me/gate', async (req, res) => {
-    res.json(await sessions.getGate(deps, principalOf(req)));
-  });
+  route(
+    router,
+    'get',
+    '/users/me/gate',
+    { summary: 'Whether a session can start now: cooldown, credit, active session, auto-start', tags, responses: { 200: { description: 'the gate', schema: gateView } }, errors: ['UNAVAILABLE'] },
+    async (req, res) => {
+      res.json(await sessions.getGate(deps, principalOf(req)));
+    },
+  );
 
   return router;
 }

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput } from '@hourglass/http';
+import { parseInput, route } from '@hourglass/http';
 import { eventsAfter } from '../adapters/session-events';
 import type { StreamHub } from '../adapters/stream-hub';
 import { accessibleSession, type Deps } from '../use-cases/sessions';
+import { sessionIdParam } from './schemas';
 
 const lastEventId = z.coerce.number().int().min(0).default(0);
 const HEARTBEAT_MS = 15_000;
@@ -16,7 +17,21 @@ const HEARTBEAT_MS = 15_000;
  */
 export function streamRoutes(deps: Deps & { hub: StreamHub }, jwtSecret: string): Router {
   const router = Router();
-  router.get('/sessions/:id/events', requireAuth(jwtSecret, undefined, { queryToken: true }), async (req, res) => {
+  route(
+    router,
+    'get',
+    '/sessions/:id/events',
+    {
+      summary: 'The session’s events as Server-Sent Events (participants); Last-Event-ID replays what was missed',
+      tags: ['sessions'],
+      params: sessionIdParam,
+      query: z.object({ last_event_id: lastEventId.optional(), access_token: z.string().optional() }),
+      headers: { 'Last-Event-ID': { description: 'The last version received; the stream resumes after it' } },
+      responses: { 200: { description: 'session:started, session:extended, session:ending_soon, session:ended, session:expired, file:added', contentType: 'text/event-stream' } },
+      errors: ['NOT_FOUND'],
+    },
+    requireAuth(jwtSecret, undefined, { queryToken: true }),
+    async (req, res) => {
     const row = await accessibleSession(deps, principalOf(req), String(req.params.id));
     let last = parseInput(lastEventId, req.header('last-event-id') ?? req.query.last_event_id, 'Last-Event-ID');
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -55,6 +70,7 @@ export function streamRoutes(deps: Deps & { hub: StreamHub }, jwtSecret: string)
       clearInterval(heartbeat);
     });
     await pump();
-  });
+    },
+  );
   return router;
 }

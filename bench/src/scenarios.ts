@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import Stripe from 'stripe';
+import { signToken } from '@hourglass/auth';
+import { summarize } from './stats';
+
+export interface StackEnv {
+  sessionsUrl: string;
+  billingUrl: string;
+  notificationsUrl: string;
+  sessionsWorkerUrl: string;
+  sessionsDatabaseUrl: string;
+  jwtSecret: string;
+  stripeWebhookSecret: string;
+}
+
+async function call(base: string, path: string, token: string, method = 'GET', body?: unknown): Promise<any> {
+  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json().catch(() => undefined);
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Sets the default plan's session lengths (minutes; fractional allowed) for what follows. */
+export async function setDefaultPlan(env: StackEnv, freemiumMinutes: number): Promise<void> {
+  const admin = await signToken({ sub: 'bench', role: 'admin' }, env.jwtSecret);
+  await call(env.billingUrl, '/admin/plans/standard', admin, 'PUT', {
+    name: 'Standard',
+    mode: 'standard',
+    max_sessions_per_period: null,
+    max_minutes_per_period: null,
+    session_minutes: { freemium: freemiumMinutes, paid: 45, test: 45, pack: 60 },
+    cooldown_minutes: 10,
+    max_upload_mb: 10,
+    signup_free_credits: 3,
+  });
+}
+
+async function startFor(env: StackEnv, userId: string): Promise<{ id: string; expires_at: string }> {
+  const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
+  return (await call(env.sessionsUrl, '/api/sessions', token, 'POST', { mode: 'bench' })).session;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  }));
+}
+
+export async function workerRssBytes(env: StackEnv): Promise<number> {
+  const text = await (await fetch(`${env.sessionsWorkerUrl}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? NaN);
+}
+
+/**
+ * Timer lateness: n live sessions whose deadlines fall over a window (created over ~n/rate seconds, each
+ * `minutes` long); lateness = the moment the read model records the expiry (updated_at) − expires_at. Also the
+ * sessions worker's RSS with all of them live, per session.
+ */
+export async function timerLateness(env: StackEnv, n: number, minutes: number) {
+  await setDefaultPlan(env, minutes);
+  const rssBefore = await workerRssBytes(env);
+  const ids: string[] = [];
+  const t0 = Date.now();
+  await pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
+    ids.push((await startFor(env, `timer-${randomUUID()}`)).id);
+    if ((i + 1) % 250 === 0) process.stderr.write(`  timers: ${i + 1}/${n} sessions started\n`);
+  });
+  const createdSeconds = (Date.now() - t0) / 1000;
+  const rssLive = await workerRssBytes(env);
+  const db = new pg.Client({ connectionString: env.sessionsDatabaseUrl });
+  await db.connect();
+  try {
+    const deadline = Date.now() + (minutes * 60 + createdSeconds + 120) * 1000;
+    for (;;) {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM sessions WHERE id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
+      if (rows[0].n === 0) break;
+      if (Date.now() > deadline) throw new Error(`${rows[0].n} sessions never expired`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const { rows } = await db.query(`SELECT status, extract(epoch FROM (updated_at - expires_at)) * 1000 AS late_ms FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
+    const lateness = rows.map((r) => Number(r.late_ms));
+    return {
+      sessions: n,
+      session_seconds: minutes * 60,
+      started_over_seconds: Math.round(createdSeconds),
+      expired: rows.filter((r) => r.status === 'expired').length,
+      lateness: summarize(lateness),
+      worker_rss_mb_idle: Math.round(rssBefore / 2 ** 20),
+      worker_rss_mb_live: Math.round(rssLive / 2 ** 20),
+      worker_rss_kb_per_live_session: Math.round((rssLive - rssBefore) / 1024 / n),
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+/** Extension latency: a signed Stripe webhook for an extension → the new expires_at visible in GET. */
+export async function extensionLatency(env: StackEnv, n: number) {
+  const stripe = new Stripe('sk_test_unused');
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const userId = `ext-${randomUUID()}`;
+    const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
+    const s = await startFor(env, userId);
+    const payload = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `cs_${randomUUID()}`, object: 'checkout.session', payment_status: 'paid', payment_intent: `pi_${randomUUID()}`, metadata: { user_id: userId, kind: 'extension', session_id: s.id, minutes: '15' }, client_reference_id: userId, amount_total: 600, currency: 'usd' } },
+    });
+    const t0 = performance.now();
+    const res = await fetch(`${env.billingUrl}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: env.stripeWebhookSecret }) }, body: payload });
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    for (;;) {
+      const now = await call(env.sessionsUrl, `/api/sessions/${s.id}`, token);
+      if (now.expires_at !== s.expires_at) break;
+      if (performance.now() - t0 > 30_000) throw new Error('extension never showed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    latencies.push(performance.now() - t0);
+  }
+  return { extensions: n, latency: summarize(latencies) };
+}
+
+/** A real SMTP server for the notification benchmark; the stack's notifications service sends to it. */
+export async function startSmtp(port: number) {
+  const arrivals = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, done) {
+      const at = performance.now();
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        for (const r of session.envelope.rcptTo) if (!arrivals.has(r.address)) arrivals.set(r.address, at);
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `smtp://127.0.0.1:${port}`, arrivals, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Notification latency: session started (201) → the "session started" email received over SMTP. */
+export async function notificationLatency(env: StackEnv, smtp: Awaited<ReturnType<typeof startSmtp>>, n: number) {
+  const latencies: number[] = [];
+  await pool(Array.from({ length: n }, (_, i) => i), 4, async () => {
+    const userId = `mail-${randomUUID()}`;
+    const email = `${userId}@bench.test`;
+    const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
+    await call(env.notificationsUrl, '/api/users/me/notification-preferences', token, 'PUT', { email, channels: { sessions: ['email'] } });
+    const t0 = performance.now();
+    await startFor(env, userId);
+    const deadline = t0 + 30_000;
+    while (!smtp.arrivals.has(email)) {
+      if (performance.now() > deadline) throw new Error(`no email for ${email}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    latencies.push(smtp.arrivals.get(email)! - t0);
+  });
+  return { notifications: n, latency: summarize(latencies) };
+}

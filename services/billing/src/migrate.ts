@@ -1,0 +1,15 @@
+import { createLogger } from '@hourglass/logger';
+import { runMigrations } from './adapters/database';
+import { loadConfig } from './config';
+
+// One-off: this service's migrations (the Kubernetes migration Job runs it before a rollout; every process also
+// migrates on start, under the same lock).
+const config = loadConfig({ SERVICE_NAME: 'billing-migrate', ...process.env });
+const logger = createLogger({ service: 'billing-migrate', level: config.LOG_LEVEL });
+runMigrations(config.DATABASE_URL, logger).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    logger.fatal({ err }, 'migrations failed');
+    process.exit(1);
+  },
+);

@@ -6,15 +6,18 @@ import { fail, info } from './output';
 
 /**
  * Entry of `npm start` and `npm test` (see the root package.json):
- *   cli.ts start               the whole stack in the foreground until Ctrl-C
+ *   cli.ts start [--replicas N] the whole stack in the foreground until Ctrl-C (N copies of each service/worker)
  *   cli.ts test [jest args…]   the stack on free ports, jest against it, closing line `N passed, N failed`
  *   cli.ts api-test            the stack on free ports, Schemathesis against every service's /openapi.json
  */
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
-    case 'start':
+    case 'start': {
+      const i = args.indexOf('--replicas');
+      if (i >= 0) process.env.HOURGLASS_REPLICAS = args[i + 1];
       return start();
+    }
     case 'test':
       return test(args);
     case 'api-test':

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { cacheDir } from './cache';
+import { UsageError } from './errors';
 import { findFreePorts, parsePort, type NamedPort } from './ports';
-import { selectInstances, serviceInstances, type ServiceInstance, type SkippedService } from './services';
+import { SERVICES, selectInstances, serviceInstances, type ServiceInstance, type SkippedService } from './services';
 
 /**
  * Everything that differs between `npm start` (fixed ports, state kept in `.hourglass/`) and `npm test` (free
@@ -62,7 +63,10 @@ export interface ResolveOptions {
 
 export async function resolveSettings(o: ResolveOptions): Promise<StackSettings> {
   const env = o.env ?? process.env;
-  const instances = serviceInstances();
+  // HOURGLASS_REPLICAS (or `npm start -- --replicas N`): N copies of every service and worker, on distinct ports.
+  const replicas = env.HOURGLASS_REPLICAS ? Number(env.HOURGLASS_REPLICAS) : 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new UsageError(`HOURGLASS_REPLICAS must be 1–5, not ${env.HOURGLASS_REPLICAS}`);
+  const instances = serviceInstances(SERVICES.map((spec) => ({ ...spec, replicas })));
   const { selected, skipped: deselected } = selectInstances(instances, env.HOURGLASS_SERVICES);
   const infraKeys = Object.keys(INFRA_PORTS) as InfraPortKey[];
   const infraPorts = {} as Record<InfraPortKey, number>;

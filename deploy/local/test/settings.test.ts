@@ -14,6 +14,12 @@ describe('npm start settings', () => {
     expect(s.postgres.durable).toBe(true);
   });
 
+  it('runs N copies of every service and worker with --replicas (HOURGLASS_REPLICAS), each on its own port', async () => {
+    const s = await resolveSettings({ mode: 'start', repoRoot: '/repo', env: { HOME: '/home/me', HOURGLASS_REPLICAS: '2' } });
+    expect(s.servicePorts).toEqual({ sessions: 4001, 'sessions-2': 4101, billing: 4002, 'billing-2': 4102, notifications: 4003, 'notifications-2': 4103, 'sessions-worker': 4011, 'sessions-worker-2': 4111, 'billing-worker': 4012, 'billing-worker-2': 4112 });
+    await expect(resolveSettings({ mode: 'start', repoRoot: '/repo', env: { HOURGLASS_REPLICAS: 'lots' } })).rejects.toThrow(/HOURGLASS_REPLICAS must be 1–5/);
+  });
+
   it('lets the environment move ports, the data dir and the secret', async () => {
     const s = await resolveSettings({
       mode: 'start',

@@ -52,6 +52,7 @@ export async function apiTest(args: string[]): Promise<number> {
     process.stdout.write(`${STACK_FAILED_LINE}\n`);
     return 1;
   }
+  // The SSE stream is left out: it answers 200 and never ends, which a request/response fuzzer can only time out on.
   // One worker: Hypothesis's source caches are not thread-safe (seen here: "AST constructor recursion depth mismatch").
   const admin = await signToken({ sub: 'schemathesis', role: 'admin' }, settings.jwtSecret, '2h');
   const reports = path.join(repoRoot, 'test-artifacts', 'schemathesis');
@@ -65,7 +66,7 @@ export async function apiTest(args: string[]): Promise<number> {
     const started = Date.now();
     const code = await run(
       schemathesis,
-      ['run', `${url}/openapi.json`, '--checks', API_CHECKS.join(','), '--header', `Authorization: Bearer ${admin}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing', '--report', 'junit', '--report-dir', path.join(reports, name.toLowerCase()), '--no-color', ...args],
+      ['run', `${url}/openapi.json`, '--checks', API_CHECKS.join(','), '--header', `Authorization: Bearer ${admin}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing', '--exclude-path-regex', '/events$', '--request-timeout', '20', '--report', 'junit', '--report-dir', path.join(reports, name.toLowerCase()), '--no-color', ...args],
       process.env,
       controller.signal,
     );

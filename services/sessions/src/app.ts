@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
 import { adminConsole } from '@hourglass/admin-console';
 import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
@@ -18,7 +17,7 @@ import { fileRoutes } from './http/file-routes';
 import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
 import { streamRoutes } from './http/stream-routes';
-import { localDiskStorage } from './storage/local-disk-storage';
+import { createFileStorage } from './storage';
 import { applyPaidExtension } from './use-cases/extensions';
 import { createPack, packIdForPayment } from './use-cases/packs';
 
@@ -78,7 +77,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       await hub.start();
       stops.unshift(() => hub.stop());
       const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
-      const storage = localDiskStorage(path.resolve(config.FILES_DIR));
+      const storage = createFileStorage(config);
       const fileDeps = {
         pool,
         gateway,

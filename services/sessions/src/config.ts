@@ -1,5 +1,7 @@
 import { baseServiceSchema, fields, parseConfig, z } from '@hourglass/config';
 
+const S3_REQUIRED = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
 export const sessionsConfigSchema = baseServiceSchema.extend({
   SERVICE_NAME: z.string().default('sessions'),
   BILLING_URL: fields.url,
@@ -12,11 +14,30 @@ export const sessionsConfigSchema = baseServiceSchema.extend({
   /** Hours a depleted pack holds its seat, and when before the end the final warning goes out (seed 001). */
   PACK_GRACE_HOURS: z.coerce.number().positive().default(72),
   PACK_FINAL_WARNING_HOURS: z.coerce.number().positive().default(12),
-  /** Session files on local disk (the default storage). */
+  /** Where session files' bytes live: `local` (FILES_DIR, the default) or `s3` (a bucket of an S3-compatible server). */
+  FILE_STORAGE: z.enum(['local', 's3']).default('local'),
+  /** Session files on local disk (FILE_STORAGE=local). */
   FILES_DIR: z.string().min(1).default('data/files'),
+  /** FILE_STORAGE=s3: endpoint, bucket and credentials are required then; the bucket must exist. */
+  S3_ENDPOINT: fields.url.optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (http://host/bucket/key), what most self-hosted S3-compatible servers need; false for AWS virtual hosts. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Secret for signed download links; derived from JWT_SECRET when not set. */
   FILE_URL_SECRET: z.string().min(16).optional(),
-});
+}).superRefine(
+  (c, ctx) => {
+    if (c.FILE_STORAGE !== 's3') return;
+    for (const name of S3_REQUIRED) {
+      if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required when FILE_STORAGE=s3 (set ${S3_REQUIRED.join(', ')})` });
+    }
+  },
+  // Also when other variables are wrong, so one start lists every problem.
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+);
 export type SessionsConfig = z.infer<typeof sessionsConfigSchema>;
 
 export const loadConfig = (env: Record<string, string | undefined> = process.env): SessionsConfig => parseConfig(sessionsConfigSchema, env);

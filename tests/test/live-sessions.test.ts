@@ -1,5 +1,10 @@
 import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
 import { admin } from './admin';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startProcess } from './drills/processes';
 import { openStream } from './sse';
 import { checkoutCompleted, sendStripe } from './webhooks';
 
@@ -123,4 +128,38 @@ test('a failed extension payment changes nothing', async () => {
   await stream.close();
   expect(stream.events.map((e) => e.event)).toEqual(['session:started']);
   expect((await api(stack.sessionsUrl, `/api/sessions/${session.id}`, { token: customer.token })).body.expires_at).toBe(session.expires_at);
+});
+
+test('a subscriber on another sessions replica hears every event (LISTEN/NOTIFY fan-out)', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(p));
+    });
+  });
+  const replica = await startProcess('sessions-2', 'services/sessions/src/main.ts', {
+    SERVICE_NAME: 'sessions',
+    NODE_ENV: 'test',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    DATABASE_URL: stack.sessionsDatabaseUrl,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    JWT_SECRET: stack.jwtSecret,
+    BILLING_URL: stack.billingUrl,
+    FILES_DIR: mkdtempSync(path.join(os.tmpdir(), 'hourglass-replica-files-')),
+  }, 'sessions API listening');
+  try {
+    const { customer, provider, session } = await liveSession();
+    const onReplica2 = await openStream(session.id, provider.token, { baseUrl: `http://127.0.0.1:${port}` });
+    await onReplica2.waitFor(1);
+    await payExtension(customer, session.id, 5); // applied by whichever replica's consumer gets it
+    await api(stack.sessionsUrl, `/api/sessions/${session.id}/end`, { method: 'POST', token: customer.token }); // replica 1
+    const events = await onReplica2.waitFor(3);
+    await onReplica2.close();
+    expect(events.map((e) => e.event)).toEqual(['session:started', 'session:extended', 'session:ended']);
+  } finally {
+    await replica.kill('SIGTERM');
+  }
 });

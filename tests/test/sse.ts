@@ -10,9 +10,9 @@ export interface SseEvent {
  * A minimal Server-Sent Events reader over fetch, as a browser's EventSource would see the stream: it collects
  * every event in order and lets a test wait for a count or close the connection.
  */
-export async function openStream(sessionId: string, token: string, { lastEventId }: { lastEventId?: number } = {}) {
+export async function openStream(sessionId: string, token: string, { lastEventId, baseUrl = stack.sessionsUrl }: { lastEventId?: number; baseUrl?: string } = {}) {
   const controller = new AbortController();
-  const res = await fetch(new URL(`/api/sessions/${sessionId}/events`, stack.sessionsUrl), {
+  const res = await fetch(new URL(`/api/sessions/${sessionId}/events`, baseUrl), {
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': String(lastEventId) } : {}) },
     signal: controller.signal,
   });

@@ -74,7 +74,9 @@ test('storage write failure → no dangling row', async () => {
   const id = await session();
   const notADirectory = path.join(dir, 'plain-file');
   await writeFile(notADirectory, 'x');
-  const err = await refusal(files.storeSessionFile(deps({ storage: localDiskStorage(notADirectory) }), { sessionId: id, uploadedBy: 'owner', filename: 'a.txt', body: Readable.from([Buffer.from('hello')]), maxBytes: 1000 }));
+  // 5 MB: far more than a stream buffers, so an upload the storage never reads would hang instead of failing.
+  const body = Readable.from(Array.from({ length: 80 }, () => Buffer.alloc(64 * 1024, 7)));
+  const err = await refusal(files.storeSessionFile(deps({ storage: localDiskStorage(notADirectory) }), { sessionId: id, uploadedBy: 'owner', filename: 'a.txt', body, maxBytes: 10 * 1024 * 1024 }));
   expect(err).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
   expect(await rows(id)).toEqual([]);
   expect(await eventsAfter(db.pool, id, 0)).toEqual([]);

@@ -73,7 +73,12 @@ export async function storeSessionFile(deps: FileDeps, input: { sessionId: strin
       done(null, chunk);
     },
   });
-  const [fed, put] = await Promise.allSettled([pipeline(input.body, guard), deps.storage.put(key, guard)]);
+  // A storage that fails without reading (e.g. its directory cannot be created) must not leave the upload waiting.
+  const storing = deps.storage.put(key, guard).catch((err: unknown) => {
+    guard.destroy(err as Error);
+    throw err;
+  });
+  const [fed, put] = await Promise.allSettled([pipeline(input.body, guard), storing]);
   if (fed.status === 'rejected' || put.status === 'rejected') {
     await deps.storage.delete(key).catch(() => undefined);
     const err = fed.status === 'rejected' ? fed.reason : (put as PromiseRejectedResult).reason;

@@ -1,10 +1,11 @@
-import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
+import { api, eventually, stack } from '@hourglass/testing';
 import { admin } from './admin';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startProcess } from './drills/processes';
+import { liveSession, person } from './live';
 import { openStream } from './sse';
 import { checkoutCompleted, sendStripe } from './webhooks';
 
@@ -17,19 +18,6 @@ beforeAll(async () => {
   await ops.plan('e2e-live-short', { session_minutes: { freemium: 0.05, paid: 45, test: 45, pack: 60 }, cooldown_minutes: 0 });
 });
 
-async function person(prefix: string) {
-  const id = uniqueId(prefix);
-  return { id, token: await tokenFor(id) };
-}
-
-/** A customer with a live session shared with a provider. */
-async function liveSession() {
-  const customer = await person('cust');
-  const provider = await person('prov');
-  const res = await api(stack.sessionsUrl, '/api/sessions', { method: 'POST', token: customer.token, body: { mode: 'live', participant_id: provider.id } });
-  expect(res.status).toBe(201);
-  return { customer, provider, session: res.body.session as { id: string; expires_at: string } };
-}
 
 /** Pays for an extension the way Stripe reports it and waits until the session shows the new deadline. */
 async function payExtension(customer: { id: string; token: string }, sessionId: string, minutes: number) {

@@ -1,29 +1,22 @@
-import { api, stack, tokenFor, uniqueId } from '@hourglass/testing';
+import { api, stack } from '@hourglass/testing';
 import { admin } from './admin';
+import { liveSession as sharedLiveSession, person } from './live';
 import { openStream } from './sse';
 
 // Issue 8 / seed 004: files travel with the session — participants only, plan-limited, signed download links.
 jest.setTimeout(90_000);
 
 const MIB = 1024 * 1024;
+const liveSession = async () => {
+  const { customer, provider, session } = await sharedLiveSession();
+  return { customer, provider, sessionId: session.id };
+};
 let ops: Awaited<ReturnType<typeof admin>>;
 beforeAll(async () => {
   ops = await admin();
   await ops.plan('e2e-files-small', { max_upload_mb: 1 });
 });
 
-async function person(prefix: string) {
-  const id = uniqueId(prefix);
-  return { id, token: await tokenFor(id) };
-}
-
-async function liveSession() {
-  const customer = await person('cust');
-  const provider = await person('prov');
-  const res = await api(stack.sessionsUrl, '/api/sessions', { method: 'POST', token: customer.token, body: { mode: 'live', participant_id: provider.id } });
-  expect(res.status).toBe(201);
-  return { customer, provider, sessionId: res.body.session.id as string };
-}
 
 async function upload(sessionId: string, token: string, bytes: Buffer, filename = 'notes.txt') {
   const form = new FormData();

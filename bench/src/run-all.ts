@@ -12,7 +12,7 @@ import { latencyChart } from './chart';
 import { benchStack } from './fresh-stack';
 import { levelL0, levelL1, levelL2, levelL3, type Level } from './levels';
 import { ceiling, stepped, type StepResult } from './open-loop';
-import { extensionLatency, notificationLatency, setDefaultPlan, startSmtp, timerLateness, type StackEnv } from './scenarios';
+import { extensionLatency, notificationBurst, notificationLatency, setDefaultPlan, startSmtp, timerLateness, type StackEnv } from './scenarios';
 import { printTable } from './stats';
 
 const stepSeconds = Number(process.env.STEP_SECONDS ?? 8);
@@ -66,6 +66,9 @@ async function main() {
     const extension = await extensionLatency(env, 30);
     process.stderr.write('notification latency: 50 session-started emails over SMTP\n');
     const notification = await notificationLatency(env, smtp, 50);
+    const burstSize = Number(process.env.NOTIFICATIONS ?? 1000);
+    process.stderr.write(`notification burst: ${burstSize} requests published at once → emails\n`);
+    const burst = await notificationBurst(env, e.HOURGLASS_KAFKA_BROKERS!.split(','), smtp, burstSize);
 
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const dir = path.resolve(__dirname, '../results');
@@ -82,6 +85,7 @@ async function main() {
       timer_lateness: timer,
       extension_latency: extension,
       notification_latency: notification,
+      notification_burst: burst,
       chart: path.relative(path.resolve(__dirname, '../..'), chart),
       wall_seconds: Math.round((Date.now() - began) / 1000),
     };
@@ -98,6 +102,7 @@ async function main() {
       { what: `timer lateness (${timer.sessions} × ${timer.session_seconds}s)`, ...pick(timer.lateness) },
       { what: 'extension: webhook → GET shows it', ...pick(extension.latency) },
       { what: 'notification: start → email received', ...pick(notification.latency) },
+      { what: `notifications: ${burst.requested} requested at once → received (${burst.delivered_per_s}/s)`, ...pick(burst.latency) },
     ]);
     console.log(`\nsessions worker RSS: ${timer.worker_rss_mb_idle} MB idle, ${timer.worker_rss_mb_live} MB with ${timer.sessions} live sessions (${timer.worker_rss_kb_per_live_session} KB per session)`);
     console.log(`\nwrote ${file}\nwrote ${chart}\n(${result.wall_seconds} s)`);

@@ -167,3 +167,44 @@ export async function notificationLatency(env: StackEnv, smtp: Awaited<ReturnTyp
   });
   return { notifications: n, latency: summarize(latencies) };
 }
+
+/**
+ * Notification delivery at volume (issue 7): n `notifications.requested.v1` events published to Kafka at once, each
+ * to its own user who wants packs by email; latency = published → message received by the SMTP server.
+ */
+export async function notificationBurst(env: StackEnv, kafkaBrokers: string[], smtp: Awaited<ReturnType<typeof startSmtp>>, n: number) {
+  const { Kafka, Partitioners } = await import('kafkajs');
+  const { encodeEvent } = await import('@hourglass/proto');
+  const users = Array.from({ length: n }, () => `burst-${randomUUID()}`);
+  await pool(users, 8, async (userId) => {
+    const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
+    await call(env.notificationsUrl, '/api/users/me/notification-preferences', token, 'PUT', { email: `${userId}@bench.test`, channels: { packs: ['email'] } });
+  });
+  const kafka = new Kafka({ clientId: 'bench-burst', brokers: kafkaBrokers, logLevel: 0 });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const sentAt = new Map<string, number>();
+  const t0 = performance.now();
+  for (let i = 0; i < users.length; i += 100) {
+    const batch = users.slice(i, i + 100);
+    const now = performance.now();
+    for (const u of batch) sentAt.set(`${u}@bench.test`, now);
+    await producer.send({
+      topic: 'notifications.requested.v1',
+      messages: batch.map((u) => ({
+        key: u,
+        value: Buffer.from(encodeEvent('notifications.requested.v1', { requestId: randomUUID(), templateId: 'pack_one_session_left', recipientUserId: u, data: { pack_id: 'bench' }, dedupeKey: `bench:${u}` })),
+        headers: { 'event-id': randomUUID(), 'event-type': 'notifications.requested.v1', 'occurred-at': new Date().toISOString() },
+      })),
+    });
+  }
+  await producer.disconnect();
+  const deadline = Date.now() + 300_000;
+  while ([...sentAt.keys()].some((e) => !smtp.arrivals.has(e))) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const latencies = [...sentAt].filter(([e]) => smtp.arrivals.has(e)).map(([e, at]) => smtp.arrivals.get(e)! - at);
+  const wall = (performance.now() - t0) / 1000;
+  return { requested: n, delivered: latencies.length, wall_seconds: Math.round(wall * 10) / 10, delivered_per_s: Math.round((latencies.length / wall) * 10) / 10, latency: summarize(latencies) };
+}

@@ -8,6 +8,7 @@ export const errorStatus = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   NO_CREDITS: 402,
   session_limit_exceeded: 403,
   minutes_limit_exceeded: 403,

@@ -3,7 +3,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@hourglass/logger';
-import { errorHandler, notFoundHandler } from './errors';
+import { z } from 'zod';
+import { errorHandler, methodHandler, notFoundHandler } from './errors';
 import { serveDocs } from './docs';
 import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
 import { ApiDocument } from './openapi';
@@ -110,14 +111,19 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   });
 
   const api = new ApiDocument({ title: `Hourglass ${service}`, version, description: `The ${service} service's HTTP API. Errors are \`{ error, message, ...details, request_id }\`.` });
-  api.add('get', '/healthz', { summary: 'Liveness: the process answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'alive' } } });
-  api.add('get', '/readyz', { summary: 'Readiness: every dependency answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'ready' }, 503: { description: 'a dependency does not answer' } } });
+  const readyBody = z.object({ status: z.enum(['ready', 'not_ready']), service: z.string(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() })) });
+  api.add('get', '/healthz', { summary: 'Liveness: the process answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok'), service: z.string() }) } } });
+  api.add('get', '/readyz', { summary: 'Readiness: every dependency answers', auth: 'none', tags: ['operations'], responses: { 200: { description: 'ready', schema: readyBody }, 503: { description: 'a dependency does not answer', schema: readyBody } } });
   api.add('get', '/metrics', { summary: 'Prometheus metrics', auth: 'none', tags: ['operations'], responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } } });
+  app.use(methodHandler(() => api.expressRoutes()));
   routes?.(app, api);
   app.get('/openapi.json', (req, res) => {
     res.json(api.document(`${req.protocol}://${req.get('host')}`));
   });
   serveDocs(app, service);
+  api.outsideOf('/openapi.json', 'this document');
+  api.outsideOf('/docs', 'the rendered documentation (Swagger UI)');
+  api.takeInventory(app);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return { app, registry, api };

@@ -6,6 +6,41 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
   next(new DomainError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
 }
 
+/**
+ * Methods by path, from the app's own route table (read at the first request, when every route is registered):
+ * OPTIONS answers 204 with `Allow`; a path the app serves, asked with a method it does not, is 405 with `Allow`
+ * (RFC 9110), not 404. As in OpenAPI, a concrete path wins over a templated one: `/api/packs/checkout` is POST only,
+ * even though `/api/packs/:id` would take `checkout` as an id.
+ */
+export function methodHandler(routes: () => ReadonlyArray<{ method: string; path: string }>) {
+  let patterns: Array<{ method: string; params: number; regex: RegExp }> | undefined;
+  const compile = () =>
+    routes()
+      .filter((r) => r.method !== 'all')
+      .map((r) => ({
+        method: r.method.toUpperCase(),
+        params: (r.path.match(/:\w+/g) ?? []).length,
+        regex: new RegExp(`^${r.path.replace(/[.+*?^$()[\]{}|\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+      }));
+  return (req: Request, res: Response, next: NextFunction): void => {
+    patterns ??= compile();
+    const matching = patterns.filter((p) => p.regex.test(req.path));
+    if (matching.length === 0) return next();
+    const fewest = Math.min(...matching.map((p) => p.params));
+    const allowed = new Set(matching.filter((p) => p.params === fewest).map((p) => p.method));
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort();
+    if (req.method === 'OPTIONS') {
+      res.setHeader('allow', allow.join(', '));
+      res.status(204).end();
+      return;
+    }
+    if (allowed.has(req.method)) return next();
+    res.setHeader('allow', allow.join(', '));
+    next(new DomainError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`, { allow }));
+  };
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -22,6 +57,8 @@ const unstorableInput: Record<string, string> = {
   '22003': 'a number out of range',
   '22001': 'a value too long',
   '22P02': 'a value of the wrong form',
+  '22008': 'a date or time out of range',
+  '22009': 'a time zone offset out of range (at most ±15:59)',
 };
 
 /** Turns anything thrown into `{ error, message, ...details }`. Only a real fault becomes a 500. */

@@ -3,4 +3,4 @@ export { errorHandler, notFoundHandler } from './errors';
 export { parseInput } from './validate';
 export { listen, type RunningServer } from './server';
 export { counter, gauge, histogram, processRegistry } from './metrics';
-export { ApiDocument, route, type OperationSpec, type ResponseSpec, type Method } from './openapi';
+export { ApiDocument, expressRoutes, route, type ExpressRoute, type Method, type OperationSpec, type ResponseSpec, type RouteHandler, type RouteInput } from './openapi';

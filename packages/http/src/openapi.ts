@@ -1,11 +1,13 @@
-import type { Express, RequestHandler, Router } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { errorStatus, type ErrorCode } from '@hourglass/errors';
+import { parseInput } from './validate';
 
 /**
- * OpenAPI 3.1 from the zod schemas that validate each request: a route is declared once — method, path, the same
- * schemas its handler passes to parseInput, what it answers — and both the express route and its operation in
- * `/openapi.json` come from that declaration, so the docs cannot drift from the validation.
+ * OpenAPI 3.1 from the zod schemas that validate each request: a route is declared once — method, path, the
+ * schemas of its path, query, headers and body, what it answers — and that declaration both registers the express
+ * route (which parses the request with those schemas and hands the parsed input to the handler) and becomes its
+ * operation in `/openapi.json`. What is validated is what is documented: they cannot drift.
  */
 
 export type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
@@ -18,24 +20,42 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+type ObjectSchema = z.ZodObject;
+
 export interface OperationSpec {
   summary: string;
   description?: string;
-  tags?: string[];
+  tags?: readonly string[];
   /** How the caller proves who it is: a bearer JWT (default), nothing, or the request's signature (webhooks). */
   auth?: 'bearer' | 'none' | 'signature';
   /** Roles allowed (documentation of what requireAuth enforces). */
   roles?: readonly string[];
-  params?: z.ZodType;
-  query?: z.ZodType;
-  headers?: Record<string, { description: string; required?: boolean }>;
+  /** Middleware that runs before the input is parsed (a per-route requireAuth). */
+  use?: readonly RequestHandler[];
+  params?: ObjectSchema;
+  query?: ObjectSchema;
+  /** Request headers by their canonical name (`Idempotency-Key`); read case-insensitively. */
+  headers?: ObjectSchema;
   body?: z.ZodType;
-  /** `json` (default when body is given), `multipart` (a file part named `file`), `raw` (signed webhook bytes). */
+  /** `json` (default when body is given), `multipart` (a file part named `file`), `raw` (signed webhook bytes):
+   *  only a JSON body is parsed before the handler; the others are documented and read by the handler. */
   bodyType?: 'json' | 'multipart' | 'raw';
   responses: Record<number, ResponseSpec>;
   /** Refusals this operation may answer (beyond 401/403/422, which follow from auth and input). */
   errors?: readonly ErrorCode[];
 }
+
+type Parsed<S, K extends string, Fallback> = S extends { [k in K]: infer T extends z.ZodType } ? z.output<T> : Fallback;
+
+/** What the handler of a declared route receives: the request parsed by the declaration's own schemas. */
+export interface RouteInput<S extends OperationSpec> {
+  params: Parsed<S, 'params', Record<string, never>>;
+  query: Parsed<S, 'query', Record<string, never>>;
+  headers: Parsed<S, 'headers', Record<string, never>>;
+  body: S extends { bodyType: 'raw' | 'multipart' } ? undefined : Parsed<S, 'body', undefined>;
+}
+
+export type RouteHandler<S extends OperationSpec> = (req: Request, res: Response, input: RouteInput<S>, next: NextFunction) => unknown;
 
 interface Declared {
   method: Method;
@@ -45,9 +65,26 @@ interface Declared {
 
 const declared = new WeakMap<Router, Declared[]>();
 
-/** Registers an express route and its OpenAPI operation, from one declaration. */
-export function route(router: Router, method: Method, path: string, spec: OperationSpec, ...handlers: RequestHandler[]): void {
-  (router[method] as (path: string, ...h: RequestHandler[]) => unknown).call(router, path, ...handlers);
+/** The request, parsed with the declaration's schemas: a failure is the shell's 422 naming each field. */
+function parseRequest(spec: OperationSpec, req: Request): RouteInput<OperationSpec> {
+  const headers = spec.headers ? Object.fromEntries(Object.keys(spec.headers.shape).map((name) => [name, req.header(name)])) : {};
+  return {
+    params: spec.params ? parseInput(spec.params, req.params, 'path') : {},
+    headers: spec.headers ? parseInput(spec.headers, headers, 'headers') : {},
+    query: spec.query ? parseInput(spec.query, req.query, 'query') : {},
+    body: spec.body && (spec.bodyType ?? 'json') === 'json' ? parseInput(spec.body, req.body ?? {}) : undefined,
+  } as RouteInput<OperationSpec>;
+}
+
+/**
+ * Declares a route: registers it on the router (its `use` middleware, then the input parsed with its schemas, then
+ * the handler with that input) and records its OpenAPI operation.
+ */
+export function route<const S extends OperationSpec>(router: Router, method: Method, path: string, spec: S, handler: RouteHandler<S>): void {
+  const run: RequestHandler = async (req, res, next) => {
+    await handler(req, res, parseRequest(spec, req) as RouteInput<S>, next);
+  };
+  (router[method] as (path: string, ...h: RequestHandler[]) => unknown).call(router, path, ...(spec.use ?? []), run);
   const list = declared.get(router) ?? [];
   list.push({ method, path, spec });
   declared.set(router, list);
@@ -78,15 +115,71 @@ export interface ApiInfo {
   description?: string;
 }
 
+export interface ExpressRoute {
+  method: string;
+  path: string;
+}
+
+/** Every route express itself would dispatch to (methods of `app.METHOD` / `router.METHOD`, mounted routers walked). */
+export function expressRoutes(app: Express): ExpressRoute[] {
+  interface Layer {
+    route?: { path: unknown; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+    rawPath?: unknown;
+  }
+  const out: ExpressRoute[] = [];
+  const walk = (stack: Layer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.push({ method: method === '_all' ? 'all' : method, path: `${prefix}${String(layer.route.path)}` });
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack, layer.rawPath === '/' || layer.rawPath === undefined ? prefix : `${prefix}${String(layer.rawPath)}`);
+      }
+    }
+  };
+  walk(((app as unknown as { router: { stack: Layer[] } }).router?.stack ?? []), '');
+  return out;
+}
+
 /** Collects every mounted router's operations into one OpenAPI 3.1 document. */
 export class ApiDocument {
   private readonly operations: Array<Declared & { fullPath: string }> = [];
+  private readonly outside: Record<string, string> = {};
+  private inventory: ExpressRoute[] = [];
   constructor(private readonly info: ApiInfo) {}
 
   /** app.use(prefix, router), and the router's declared routes under that prefix. */
   mount(app: Express, prefix: string, router: Router): void {
     app.use(prefix, router);
     for (const d of declared.get(router) ?? []) this.operations.push({ ...d, fullPath: `${prefix}${d.path}` });
+  }
+
+  /** app.use(prefix, handler) for what is not part of the API (HTML pages, static assets), named with why. */
+  mountOutside(app: Express, prefix: string, handler: RequestHandler, why: string): void {
+    app.use(prefix, handler);
+    this.outside[prefix] = why;
+  }
+
+  /** A path the app serves itself outside the API (this document, the docs page). */
+  outsideOf(prefix: string, why: string): void {
+    this.outside[prefix] = why;
+  }
+
+  /** Records express's own route table (after every route is added), which the document carries for checking. */
+  takeInventory(app: Express): void {
+    this.inventory = expressRoutes(app);
+  }
+
+  /** Express's route table as taken by takeInventory. */
+  expressRoutes(): ExpressRoute[] {
+    return this.inventory;
+  }
+
+  /** Express routes neither documented nor under a prefix declared outside the API: should be none. */
+  undocumented(): ExpressRoute[] {
+    const documented = new Set(this.operations.map((o) => `${o.method} ${o.fullPath}`));
+    const outside = Object.keys(this.outside);
+    return this.inventory.filter((r) => !documented.has(`${r.method} ${r.path}`) && !outside.some((p) => r.path === p || r.path.startsWith(`${p}/`)));
   }
 
   /** Operations declared directly on the app (the shell's health endpoints). */
@@ -110,6 +203,9 @@ export class ApiDocument {
       info: this.info,
       ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
       paths,
+      // Express's own route table and what is deliberately left out, so a test can hold the two against each other.
+      'x-express-routes': this.inventory.map((r) => `${r.method.toUpperCase()} ${r.path}`),
+      'x-outside-api': this.outside,
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 JWT with `sub` and `role` (user, admin, service), issuer `hourglass`' } },
         schemas: {
@@ -133,7 +229,12 @@ export class ApiDocument {
       const q = jsonSchema(spec.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: (q.required ?? []).includes(name), schema });
     }
-    for (const [name, h] of Object.entries(spec.headers ?? {})) parameters.push({ name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } });
+    if (spec.headers) {
+      const h = jsonSchema(spec.headers, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
+      for (const [name, { description, ...schema }] of Object.entries(h.properties ?? {})) {
+        parameters.push({ name, in: 'header', required: (h.required ?? []).includes(name), ...(description ? { description } : {}), schema });
+      }
+    }
 
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
@@ -161,7 +262,8 @@ export class ApiDocument {
     const body = spec.body
       ? spec.bodyType === 'raw'
         ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } }, description: 'The provider’s raw event; the signature covers these exact bytes' }
-        : { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
+        : // A missing JSON body is read as {}: required only when {} is refused (auto-start's fields all have defaults).
+          { required: !spec.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
       : spec.bodyType === 'multipart'
         ? { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }
         : undefined;

@@ -21,6 +21,7 @@ describe('http app shell', () => {
         app.get('/async-refuse', async () => { throw new DomainError('COOLDOWN_ACTIVE', 'wait', { retry_after_seconds: 5 }); });
         app.get('/boom', () => { throw new Error('secret internals'); });
         app.get('/nul', () => { throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }); });
+        app.get('/offset', () => { throw Object.assign(new Error('time zone displacement out of range: "1198-03-29T14:01:29+16:17"'), { code: '22009' }); });
       },
     });
     server = await listen(app, 0);
@@ -67,6 +68,7 @@ describe('http app shell', () => {
 
   it('answers input PostgreSQL cannot store (a NUL byte, a number out of range) with 422, not 500', async () => {
     expect(await call('/nul')).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } });
+    expect(await call('/offset')).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } }); // found by Schemathesis
   });
 
   it('documents the shell in /openapi.json and serves /docs', async () => {

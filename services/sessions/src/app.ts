@@ -102,14 +102,16 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         ],
         routes: (app, api) => {
           api.mount(app, '/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
-          app.use('/demo', demoRoutes());
-          app.use(
+          api.mountOutside(app, '/demo', demoRoutes(), 'HTML demo page of a live session');
+          api.mountOutside(
+            app,
             '/console',
             adminConsole({
               upstreams: { sessions: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`, billing: config.BILLING_URL, ...(config.NOTIFICATIONS_URL ? { notifications: config.NOTIFICATIONS_URL } : {}) },
               temporalUiUrl: config.TEMPORAL_UI_URL,
               temporalNamespace: config.TEMPORAL_NAMESPACE,
             }),
+            'the operators’ console: static pages and a same-origin relay to the /admin and /api routes',
           );
           api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET));
           api.mount(app, '/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import type { BillingConfig } from '../config';
 import { webhooksReceived } from '../metrics';
@@ -63,7 +63,7 @@ export function webhookRoutes(deps: Deps): Router {
       await verifyPaypalWebhook(raw, headers, { webhookId: deps.config.PAYPAL_WEBHOOK_ID, allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS, allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL }),
     ]),
   );
-  route(router, 'post', '/woocommerce', webhook('WooCommerce', 'X-WC-Webhook-Signature; the webhook_id ping answers 200'), async (req, res, next) => {
+  route(router, 'post', '/woocommerce', webhook('WooCommerce', 'X-WC-Webhook-Signature; the webhook_id ping answers 200'), async (req, res, _input, next) => {
     // WooCommerce's first call after a webhook is created is an unsigned form-encoded ping that must get 200.
     if (isWooPing(rawOf(req), req.headers)) {
       res.json({ received: true, ping: true });
@@ -77,8 +77,7 @@ export function webhookRoutes(deps: Deps): Router {
 export function checkoutRoutes(deps: Deps): Router {
   const router = Router();
   router.use(requireAuth(deps.config.JWT_SECRET));
-  route(router, 'post', '/checkout', { summary: 'A Stripe Checkout Session for credits, an extension or a pack (Idempotency-Key gives the same one)', tags: ['payments'], body: checkoutBody, headers: { 'Idempotency-Key': { description: 'the same key answers the same checkout' } }, responses: { 201: { description: 'created', schema: z.object({ checkout_session_id: z.string(), url: z.string().nullable(), amount_cents: z.number() }) } }, errors: ['UNAVAILABLE'] }, async (req, res) => {
-    const body = parseInput(checkoutBody, req.body ?? {});
+  route(router, 'post', '/checkout', { summary: 'A Stripe Checkout Session for credits, an extension or a pack (Idempotency-Key gives the same one)', tags: ['payments'], body: checkoutBody, headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('The same key answers the same checkout') }), responses: { 201: { description: 'created', schema: z.object({ checkout_session_id: z.string(), url: z.string().nullable(), amount_cents: z.number() }) } }, errors: ['UNAVAILABLE'] }, async (req, res, { body, headers }) => {
     const principal = principalOf(req);
     const userId = body.user_id && isPrivileged(principal) ? body.user_id : principal.sub;
     const product: Product =
@@ -87,7 +86,7 @@ export function checkoutRoutes(deps: Deps): Router {
         : body.kind === 'extension'
           ? { kind: 'extension', sessionId: body.session_id, minutes: body.minutes }
           : { kind: 'pack', sessions: body.sessions, mentorId: body.mentor_id ?? null };
-    const key = parseInput(z.string().min(1).max(255).optional(), req.header('idempotency-key'), 'Idempotency-Key header') ?? req.id;
+    const key = headers['Idempotency-Key'] ?? req.id;
     res.status(201).json(await createCheckout({ stripe: deps.stripe, pool: deps.pool, prices: deps.prices, publicUrl: deps.config.PUBLIC_URL }, userId, product, key));
   });
   return router;
@@ -96,13 +95,35 @@ export function checkoutRoutes(deps: Deps): Router {
 const webhookAnswer = z.object({ received: z.literal(true), stored: z.number().int().optional(), duplicates: z.number().int().optional(), ping: z.boolean().optional() });
 const webhook = (provider: string, how: string) => ({ summary: `${provider} webhook: verified (${how}), stored once, answered at once; applied from the inbox`, tags: ['payments'], auth: 'signature' as const, bodyType: 'raw' as const, body: z.looseObject({}), responses: { 200: { description: 'received', schema: webhookAnswer } }, errors: ['BAD_REQUEST', 'UNAUTHENTICATED'] as const });
 
+const paymentEvent = z.object({
+  id: z.string(),
+  provider: z.enum(['stripe', 'paypal', 'woocommerce']),
+  event_id: z.string(),
+  event_type: z.string(),
+  business_key: z.string().nullable(),
+  status: z.enum(['received', 'processed', 'ignored', 'failed', 'dead']),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  outcome: z.string().nullable(),
+  received_at: z.string(),
+  processed_at: z.string().nullable(),
+});
+const flaggedPayment = z.object({
+  provider: z.string(),
+  business_key: z.string(),
+  user_id: z.string().nullable(),
+  product: z.unknown(),
+  amount_cents: z.number().int().nullable(),
+  flagged: z.string(),
+  refunded_at: z.string().nullable(),
+});
+
 export const paymentEventsQuery = z.object({ status: z.enum(['received', 'processed', 'ignored', 'failed', 'dead']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 export function paymentAdminRoutes(deps: Deps): Router {
   const router = Router();
   router.use(requireAuth(deps.config.JWT_SECRET, ['admin']));
-  route(router, 'get', '/payments/events', { summary: 'The payment inbox by status', tags: ['payments'], roles: ['admin'], query: paymentEventsQuery, responses: { 200: { description: 'events' } } }, async (req, res) => {
-    const q = parseInput(paymentEventsQuery, req.query, 'query');
+  route(router, 'get', '/payments/events', { summary: 'The payment inbox by status', tags: ['payments'], roles: ['admin'], query: paymentEventsQuery, responses: { 200: { description: 'events, newest first', schema: z.object({ items: z.array(paymentEvent) }) } } }, async (_req, res, { query: q }) => {
     const { rows } = await deps.pool.query(
       `SELECT id, provider, event_id, event_type, business_key, status, attempts, last_error, outcome, received_at, processed_at
        FROM payment_events WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2`,
@@ -110,13 +131,12 @@ export function paymentAdminRoutes(deps: Deps): Router {
     );
     res.json({ items: rows });
   });
-  route(router, 'post', '/payments/events/:id/reprocess', { summary: 'A failed or dead payment event back in line', tags: ['payments'], roles: ['admin'], params: z.object({ id: z.uuid() }), responses: { 202: { description: 'queued', schema: z.object({ id: z.string(), status: z.literal('received') }) } }, errors: ['CONFLICT'] }, async (req, res) => {
-    const id = parseInput(z.uuid(), req.params.id, 'event id');
+  route(router, 'post', '/payments/events/:id/reprocess', { summary: 'A failed or dead payment event back in line', tags: ['payments'], roles: ['admin'], params: z.object({ id: z.uuid() }), responses: { 202: { description: 'queued', schema: z.object({ id: z.string(), status: z.literal('received') }) } }, errors: ['CONFLICT'] }, async (_req, res, { params: { id } }) => {
     if (!(await reprocess(deps.pool, id))) throw new DomainError('CONFLICT', 'Only a failed or dead event can be reprocessed', { id });
     deps.kick();
     res.status(202).json({ id, status: 'received' });
   });
-  route(router, 'get', '/payments/flagged', { summary: 'Refunds of credits already used, for a person to look at', tags: ['payments'], roles: ['admin'], responses: { 200: { description: 'flagged payments' } } }, async (_req, res) => {
+  route(router, 'get', '/payments/flagged', { summary: 'Refunds of credits already used, for a person to look at', tags: ['payments'], roles: ['admin'], responses: { 200: { description: 'flagged payments, newest refund first (at most 200)', schema: z.object({ items: z.array(flaggedPayment) }) } } }, async (_req, res) => {
     const { rows } = await deps.pool.query(`SELECT provider, business_key, user_id, product, amount_cents, flagged, refunded_at FROM payments WHERE flagged IS NOT NULL ORDER BY refunded_at DESC LIMIT 200`);
     res.json({ items: rows });
   });

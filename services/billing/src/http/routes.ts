@@ -1,14 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import * as repo from '../adapters/repository';
 import type { Plan } from '../domain/rules';
 import * as ledger from '../use-cases/ledger';
 
 const userIdQuery = z.object({ user_id: z.string().min(1).max(128).optional() });
-// Minutes may be fractional (0.05 = 3 s): useful for demos and real-time tests; lengths are shown rounded up.
-const minutes = z.number().positive().max(24 * 60);
+// Minutes may be fractional (0.05 = 3 s): useful for demos and real-time tests; lengths are shown rounded up. At
+// least a second: a shorter session would expire as it starts, which the sessions table refuses (found by Schemathesis:
+// a plan of 5e-324 minutes left every start of its users retrying that insert for ever).
+const minutes = z.number().min(1 / 60).max(24 * 60);
 const minutesBySession = z.object({ freemium: minutes, paid: minutes, test: minutes, pack: minutes });
 export const planBody = z.object({
   name: z.string().min(1).max(100),
@@ -28,7 +30,7 @@ export const grantBody = z.object({
   reason: z.string().min(1).max(500),
   /** Makes the grant idempotent: the same reference never grants twice. */
   reference: z.string().min(1).max(200).optional(),
-  expires_at: z.iso.datetime().optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
 });
 export const revokeBody = z.object({
   kind: z.enum(['free', 'paid', 'test', 'pack']).optional(),
@@ -41,6 +43,27 @@ const userIdParam = z.object({ id: z.string().min(1).max(128) });
 const credits = z.object({ user_id: z.string(), free_remaining: z.number().int(), paid_remaining: z.number().int(), total_available: z.number().int(), pack_remaining: z.number().int() });
 const planView = planBody.extend({ id: z.string(), period_months: z.number().int(), session_price_cents: z.number().int().nullable() });
 const roles = ['admin'];
+const usage = z.object({
+  user_id: z.string(),
+  plan: z.string(),
+  period_start: z.string(),
+  period_end: z.string(),
+  sessions_used: z.number().int(),
+  minutes_used: z.number().int(),
+  limits: z.object({ max_sessions_per_period: z.number().int().nullable(), max_minutes_per_period: z.number().int().nullable(), max_upload_mb: z.number().int(), cooldown_minutes: z.number(), session_minutes: z.record(z.string(), z.number()) }),
+});
+const ledgerEntry = z.object({
+  id: z.string(),
+  grant_id: z.string(),
+  kind: z.enum(['free', 'paid', 'test', 'pack']),
+  delta: z.number().int(),
+  reason: z.enum(['grant', 'consume', 'refund', 'expire', 'revoke']),
+  idempotency_key: z.string().nullable(),
+  session_id: z.string().nullable(),
+  actor: z.string(),
+  note: z.string().nullable(),
+  created_at: z.string(),
+});
 
 const planJson = (p: Plan) => ({
   id: p.id,
@@ -60,17 +83,16 @@ const planJson = (p: Plan) => ({
 export function billingRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret));
-  const subjectOf = (req: import('express').Request) => {
+  const subjectOf = (req: import('express').Request, { user_id }: z.output<typeof userIdQuery>) => {
     const p = principalOf(req);
-    const { user_id } = parseInput(userIdQuery, req.query, 'query');
     return user_id && isPrivileged(p) ? user_id : p.sub;
   };
-  route(router, 'get', '/users/credits', { summary: 'Credit balances (a new user gets the plan’s free credits on first sight)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'balances', schema: credits } } }, async (req, res) => {
-    const s = await ledger.creditSummary(deps, subjectOf(req));
+  route(router, 'get', '/users/credits', { summary: 'Credit balances (a new user gets the plan’s free credits on first sight)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'balances', schema: credits } } }, async (req, res, { query }) => {
+    const s = await ledger.creditSummary(deps, subjectOf(req, query));
     res.json({ user_id: s.user_id, free_remaining: s.free_remaining, paid_remaining: s.paid_remaining, total_available: s.total_available, pack_remaining: s.pack_remaining });
   });
-  route(router, 'get', '/users/me/usage', { summary: 'Plan, current billing period and usage within it (never earlier periods)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'usage' } } }, async (req, res) => {
-    res.json(await ledger.usageSummary(deps, subjectOf(req)));
+  route(router, 'get', '/users/me/usage', { summary: 'Plan, current billing period and usage within it (never earlier periods)', tags: ['credits'], query: userIdQuery, responses: { 200: { description: 'usage', schema: usage } } }, async (req, res, { query }) => {
+    res.json(await ledger.usageSummary(deps, subjectOf(req, query)));
   });
   return router;
 }
@@ -81,11 +103,9 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
   route(router, 'get', '/plans', { summary: 'Every plan', tags: ['plans'], roles, responses: { 200: { description: 'plans', schema: z.object({ plans: z.array(planView) }) } } }, async (_req, res) => {
     res.json({ plans: (await repo.listPlans(deps.pool)).map(planJson) });
   });
-  route(router, 'put', '/plans/:id', { summary: 'Create or replace a plan', tags: ['plans'], roles, params: z.object({ id: planIdParam }), body: planBody, responses: { 200: { description: 'the plan', schema: planView } } }, async (req, res) => {
-    const id = parseInput(planIdParam, req.params.id, 'plan id');
-    const b = parseInput(planBody, req.body ?? {});
+  route(router, 'put', '/plans/:id', { summary: 'Create or replace a plan', tags: ['plans'], roles, params: z.object({ id: planIdParam }), body: planBody, responses: { 200: { description: 'the plan', schema: planView } } }, async (_req, res, { params, body: b }) => {
     const plan = await repo.upsertPlan(deps.pool, {
-      id,
+      id: params.id,
       name: b.name,
       mode: b.mode,
       maxSessionsPerPeriod: b.max_sessions_per_period,
@@ -99,15 +119,13 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
     });
     res.json(planJson(plan));
   });
-  route(router, 'put', '/users/:id/plan', { summary: 'Move a user to a plan', tags: ['plans'], roles, params: userIdParam, body: z.object({ plan: planIdParam }), responses: { 200: { description: 'the assignment', schema: z.object({ user_id: z.string(), plan: z.string() }) } }, errors: ['NOT_FOUND'] }, async (req, res) => {
-    const { plan } = parseInput(z.object({ plan: planIdParam }), req.body ?? {});
-    res.json(await ledger.setUserPlan(deps, String(req.params.id), plan));
+  route(router, 'put', '/users/:id/plan', { summary: 'Move a user to a plan', tags: ['plans'], roles, params: userIdParam, body: z.object({ plan: planIdParam }), responses: { 200: { description: 'the assignment', schema: z.object({ user_id: z.string(), plan: z.string() }) } }, errors: ['NOT_FOUND'] }, async (_req, res, { params, body }) => {
+    res.json(await ledger.setUserPlan(deps, params.id, body.plan));
   });
-  route(router, 'post', '/users/:id/credits', { summary: 'Grant credits (ledger: the admin and the reason; `reference` makes it idempotent)', tags: ['credits'], roles, params: userIdParam, body: grantBody, responses: { 201: { description: 'granted', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) }, 200: { description: 'already granted under this reference', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) } } }, async (req, res) => {
-    const b = parseInput(grantBody, req.body ?? {});
+  route(router, 'post', '/users/:id/credits', { summary: 'Grant credits (ledger: the admin and the reason; `reference` makes it idempotent)', tags: ['credits'], roles, params: userIdParam, body: grantBody, responses: { 201: { description: 'granted', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) }, 200: { description: 'already granted under this reference', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) } } }, async (req, res, { params, body: b }) => {
     const actor = principalOf(req).sub;
     const result = await ledger.grantCredits(deps, {
-      userId: String(req.params.id),
+      userId: params.id,
       kind: b.kind,
       quantity: b.quantity,
       source: 'admin',
@@ -116,14 +134,13 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
       note: b.reason,
       expiresAt: b.expires_at ? new Date(b.expires_at) : null,
     });
-    res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, String(req.params.id)) });
+    res.status(result.created ? 201 : 200).json({ grant_id: result.grantId, created: result.created, credits: await ledger.creditSummary(deps, params.id) });
   });
-  route(router, 'post', '/users/:id/credits/revoke', { summary: 'Revoke unused credits (ledger: the admin and the reason)', tags: ['credits'], roles, params: userIdParam, body: revokeBody, responses: { 200: { description: 'balances after' } }, errors: ['CONFLICT'] }, async (req, res) => {
-    const b = parseInput(revokeBody, req.body ?? {});
-    res.json(await ledger.revokeCredits(deps, { userId: String(req.params.id), kind: b.kind, quantity: b.quantity, reason: b.reason, actor: principalOf(req).sub }));
+  route(router, 'post', '/users/:id/credits/revoke', { summary: 'Revoke unused credits (ledger: the admin and the reason)', tags: ['credits'], roles, params: userIdParam, body: revokeBody, responses: { 200: { description: 'balances after', schema: credits.extend({ revoked: z.number().int() }) } }, errors: ['CONFLICT'] }, async (req, res, { params, body: b }) => {
+    res.json(await ledger.revokeCredits(deps, { userId: params.id, kind: b.kind, quantity: b.quantity, reason: b.reason, actor: principalOf(req).sub }));
   });
-  route(router, 'get', '/users/:id/ledger', { summary: 'Every credit move of a user, with actor and reason', tags: ['credits'], roles, params: userIdParam, responses: { 200: { description: 'ledger' } }, errors: ['NOT_FOUND'] }, async (req, res) => {
-    res.json(await ledger.ledgerHistory(deps, String(req.params.id)));
+  route(router, 'get', '/users/:id/ledger', { summary: 'Every credit move of a user, with actor and reason', tags: ['credits'], roles, params: userIdParam, responses: { 200: { description: 'ledger, newest first (at most 200 entries)', schema: z.object({ user_id: z.string(), entries: z.array(ledgerEntry) }) } }, errors: ['NOT_FOUND'] }, async (_req, res, { params }) => {
+    res.json(await ledger.ledgerHistory(deps, params.id));
   });
   return router;
 }

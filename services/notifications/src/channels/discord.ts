@@ -7,11 +7,16 @@ export interface DiscordConfig {
   timeoutMs?: number;
 }
 
-const DISCORD = /^https:\/\/(discord|discordapp)\.com\/api\/webhooks\/\d+\/[\w-]+$/;
+const DISCORD = /^https:\/\/(discord|discordapp)\.com\/api\/webhooks\/[0-9]+\/[A-Za-z0-9_-]+$/;
+const LOCAL = /^http:\/\/(127\.0\.0\.1|localhost):[0-9]+\//;
+
+/** The webhook URLs accepted: Discord's own (and, in test config, a local stand-in) — also the API's documented pattern. */
+export function webhookUrlPattern(config: Pick<DiscordConfig, 'allowLocal'>): RegExp {
+  return config.allowLocal ? new RegExp(`${DISCORD.source}|${LOCAL.source}`) : DISCORD;
+}
 
 export function isAllowedWebhook(url: string, config: Pick<DiscordConfig, 'allowLocal'>): boolean {
-  if (DISCORD.test(url)) return true;
-  return config.allowLocal && /^http:\/\/(127\.0\.0\.1|localhost):\d+\//.test(url);
+  return webhookUrlPattern(config).test(url);
 }
 
 /** Seconds to wait from a 429 (body `retry_after`, else `Retry-After`) or an exhausted bucket (`X-RateLimit-Reset-After`). */

@@ -2,17 +2,27 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
-import { isAllowedWebhook } from '../channels/discord';
+import { webhookUrlPattern } from '../channels/discord';
 import { retryNotification } from '../use-cases/dispatch';
 
 const channel = z.enum(['discord', 'email']);
-export const preferencesBody = z.object({
+export const preferencesBody = (allowLocalDiscord: boolean) => z.object({
   email: z.email().nullable().optional(),
-  discord_webhook_url: z.url().nullable().optional(),
+  discord_webhook_url: z.string().regex(webhookUrlPattern({ allowLocal: allowLocalDiscord }), 'must be https://discord.com/api/webhooks/…').nullable().optional(),
   channels: z.object({ sessions: z.array(channel), payments: z.array(channel), packs: z.array(channel) }).partial().optional(),
   quiet: z.boolean().optional(),
+});
+
+const preferences = z.object({
+  user_id: z.string(),
+  email: z.string().nullable(),
+  discord_webhook_url: z.string().nullable(),
+  discord_dead: z.boolean().describe('Discord answered 404/401: the webhook is gone until a new URL is set'),
+  channels: z.record(z.string(), z.array(z.string())),
+  quiet: z.boolean(),
+  updated_at: z.string().optional().describe('absent until the caller first sets preferences'),
 });
 
 export function preferenceRoutes(pool: Pool, jwtSecret: string, allowLocalDiscord: boolean): Router {
@@ -22,14 +32,10 @@ export function preferenceRoutes(pool: Pool, jwtSecret: string, allowLocalDiscor
     const { rows } = await pool.query(`SELECT email, discord_webhook_url, discord_dead, channels, quiet, updated_at FROM preferences WHERE user_id = $1`, [userId]);
     return { user_id: userId, ...(rows[0] ?? { email: null, discord_webhook_url: null, discord_dead: false, channels: {}, quiet: false }) };
   };
-  route(router, 'get', '/users/me/notification-preferences', { summary: 'Where and what the caller is told', tags: ['preferences'], responses: { 200: { description: 'preferences' } } }, async (req, res) => {
+  route(router, 'get', '/users/me/notification-preferences', { summary: 'Where and what the caller is told', tags: ['preferences'], responses: { 200: { description: 'preferences', schema: preferences } } }, async (req, res) => {
     res.json(await read(principalOf(req).sub));
   });
-  route(router, 'put', '/users/me/notification-preferences', { summary: 'Set channels per category, Discord webhook, email, quiet (payments always go by email)', tags: ['preferences'], body: preferencesBody, responses: { 200: { description: 'preferences' } } }, async (req, res) => {
-    const b = parseInput(preferencesBody, req.body ?? {});
-    if (b.discord_webhook_url && !isAllowedWebhook(b.discord_webhook_url, { allowLocal: allowLocalDiscord })) {
-      throw new DomainError('VALIDATION_FAILED', 'Only Discord webhook URLs are accepted', { issues: [{ path: 'discord_webhook_url', message: 'must be https://discord.com/api/webhooks/…' }] });
-    }
+  route(router, 'put', '/users/me/notification-preferences', { summary: 'Set channels per category, Discord webhook, email, quiet (payments always go by email)', tags: ['preferences'], body: preferencesBody(allowLocalDiscord), responses: { 200: { description: 'preferences', schema: preferences } } }, async (req, res, { body: b }) => {
     const userId = principalOf(req).sub;
     const current = await read(userId);
     const next = { ...current, ...b, channels: { ...(current.channels ?? {}), ...(b.channels ?? {}) } };
@@ -46,20 +52,20 @@ export function preferenceRoutes(pool: Pool, jwtSecret: string, allowLocalDiscor
   return router;
 }
 
-const notificationId = z.uuid();
+const notificationId = z.object({ id: z.uuid() });
+
+const deliveryAttempt = z.object({ channel: z.string(), status: z.string(), response_code: z.string().nullable(), error: z.string().nullable(), attempt: z.number().int().nullable(), attempted_at: z.string() });
 
 export function notificationAdminActions(pool: Pool, jwtSecret: string, kick: () => void): Router {
   const router = Router();
   // Per route, not router.use: other /admin routers after this one admit other roles.
   const adminOnly = requireAuth(jwtSecret, ['admin']);
-  route(router, 'post', '/notifications/:id/retry', { summary: 'A dead or skipped notification back in line', tags: ['notifications'], roles: ['admin'], params: z.object({ id: notificationId }), responses: { 202: { description: 'queued' } }, errors: ['NOT_FOUND', 'CONFLICT'] }, adminOnly, async (req, res) => {
-    const id = parseInput(notificationId, req.params.id, 'notification id');
+  route(router, 'post', '/notifications/:id/retry', { summary: 'A dead or skipped notification back in line', tags: ['notifications'], roles: ['admin'], params: notificationId, responses: { 202: { description: 'queued', schema: z.object({ id: z.string(), status: z.literal('pending') }) } }, errors: ['NOT_FOUND', 'CONFLICT'], use: [adminOnly] }, async (_req, res, { params: { id } }) => {
     if (!(await retryNotification(pool, id))) throw new DomainError('CONFLICT', 'Only a dead or skipped notification can be retried', { id });
     kick();
     res.status(202).json({ id, status: 'pending' });
   });
-  route(router, 'get', '/notifications/:id/attempts', { summary: 'Every delivery attempt: channel, outcome, provider response code', tags: ['notifications'], roles: ['admin'], params: z.object({ id: notificationId }), responses: { 200: { description: 'attempts' } }, errors: ['NOT_FOUND'] }, adminOnly, async (req, res) => {
-    const id = parseInput(notificationId, req.params.id, 'notification id');
+  route(router, 'get', '/notifications/:id/attempts', { summary: 'Every delivery attempt: channel, outcome, provider response code', tags: ['notifications'], roles: ['admin'], params: notificationId, responses: { 200: { description: 'attempts, oldest first', schema: z.object({ id: z.string(), attempts: z.array(deliveryAttempt) }) } }, errors: ['NOT_FOUND'], use: [adminOnly] }, async (_req, res, { params: { id } }) => {
     const { rows } = await pool.query(`SELECT channel, status, response_code, error, attempt, attempted_at FROM delivery_attempts WHERE notification_id = $1 ORDER BY id`, [id]);
     res.json({ id, attempts: rows });
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '@hourglass/auth';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import { listNotifications } from '../adapters/notification-repository';
 
@@ -12,12 +12,28 @@ export const notificationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+const notification = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  template_id: z.string(),
+  channel: z.string().nullable(),
+  status: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled', 'dead', 'skipped']),
+  attempts: z.number().int(),
+  dedupe_key: z.string(),
+  source_event_id: z.string().nullable(),
+  source_topic: z.string().nullable(),
+  not_before: z.string().nullable(),
+  last_error: z.string().nullable(),
+  created_at: z.string(),
+  delivered_at: z.string().nullable(),
+});
+
 /** Operators (and internal services) read the delivery log. */
 export function adminRoutes(pool: Pool, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin', 'service']));
-  route(router, 'get', '/notifications', { summary: 'The delivery log, newest first: what was requested, from which event, its delivery state', tags: ['notifications'], roles: ['admin', 'service'], query: notificationQuery, responses: { 200: { description: 'notifications', schema: z.object({ items: z.array(z.looseObject({ id: z.string(), status: z.string() })) }) } } }, async (req, res) => {
-    res.json({ items: await listNotifications(pool, parseInput(notificationQuery, req.query, 'query')) });
+  route(router, 'get', '/notifications', { summary: 'The delivery log, newest first: what was requested, from which event, its delivery state', tags: ['notifications'], roles: ['admin', 'service'], query: notificationQuery, responses: { 200: { description: 'notifications', schema: z.object({ items: z.array(notification) }) } } }, async (_req, res, { query }) => {
+    res.json({ items: await listNotifications(pool, query) });
   });
   return router;
 }

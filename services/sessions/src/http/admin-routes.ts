@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import * as admin from '../use-cases/admin';
 import type { PackDeps } from '../use-cases/packs';
 import type { Deps } from '../use-cases/sessions';
-import { sessionIdParam, sessionView } from './schemas';
+import { auditTrail, endedSession, sessionIdParam, sessionView, userOverview } from './schemas';
 
 export const adminReasonBody = z.object({ reason: z.string().trim().min(3).max(500) });
 export const adminExtendBody = adminReasonBody.extend({ minutes: z.number().int().positive().max(240) });
@@ -19,20 +19,16 @@ export function sessionAdminRoutes(deps: Deps & PackDeps, jwtSecret: string): Ro
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin']));
 
-  route(router, 'get', '/users/:id/overview', { summary: 'A user as support sees them here: sessions (owner or participant), gate, packs', tags, roles, params: userIdParam, responses: { 200: { description: 'overview' } }, errors: ['UNAVAILABLE'] }, async (req, res) => {
-    const { id } = parseInput(userIdParam, req.params, 'path');
-    res.json(await admin.userOverview(deps, principalOf(req), id));
+  route(router, 'get', '/users/:id/overview', { summary: 'A user as support sees them here: sessions (owner or participant), gate, packs', tags, roles, params: userIdParam, responses: { 200: { description: 'overview', schema: userOverview } }, errors: ['UNAVAILABLE'] }, async (req, res, { params }) => {
+    res.json(await admin.userOverview(deps, principalOf(req), params.id));
   });
-  route(router, 'post', '/sessions/:id/end', { summary: 'End a session (audited with the reason)', tags, roles, params: sessionIdParam, body: adminReasonBody, responses: { 200: { description: 'ended' } }, errors: ['NOT_FOUND', 'UNAVAILABLE'] }, async (req, res) => {
-    const { reason } = parseInput(adminReasonBody, req.body ?? {});
-    res.json(await admin.adminEndSession(deps, principalOf(req), String(req.params.id), reason));
+  route(router, 'post', '/sessions/:id/end', { summary: 'End a session (audited with the reason)', tags, roles, params: sessionIdParam, body: adminReasonBody, responses: { 200: { description: 'ended (or already over)', schema: endedSession } }, errors: ['NOT_FOUND', 'UNAVAILABLE'] }, async (req, res, { params, body }) => {
+    res.json(await admin.adminEndSession(deps, principalOf(req), params.id, body.reason));
   });
-  route(router, 'post', '/sessions/:id/extend', { summary: 'Extend an active session for free (audited; once per action)', tags, roles, params: sessionIdParam, body: adminExtendBody, responses: { 200: { description: 'the session', schema: sessionView } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION'] }, async (req, res) => {
-    const { reason, minutes } = parseInput(adminExtendBody, req.body ?? {});
-    res.json(await admin.adminExtendSession(deps, principalOf(req), String(req.params.id), minutes, reason));
+  route(router, 'post', '/sessions/:id/extend', { summary: 'Extend an active session for free (audited; once per action)', tags, roles, params: sessionIdParam, body: adminExtendBody, responses: { 200: { description: 'the session', schema: sessionView } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION'] }, async (req, res, { params, body }) => {
+    res.json(await admin.adminExtendSession(deps, principalOf(req), params.id, body.minutes, body.reason));
   });
-  route(router, 'get', '/audit', { summary: 'Operator actions, newest first', tags, roles, query: auditQuery, responses: { 200: { description: 'actions' } } }, async (req, res) => {
-    const q = parseInput(auditQuery, req.query, 'query');
+  route(router, 'get', '/audit', { summary: 'Operator actions, newest first', tags, roles, query: auditQuery, responses: { 200: { description: 'actions', schema: auditTrail } } }, async (_req, res, { query: q }) => {
     res.json(await admin.auditTrail(deps.pool, { type: q.target_type, id: q.target_id }, q.limit));
   });
   return router;

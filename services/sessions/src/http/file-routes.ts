@@ -4,14 +4,14 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import { ObjectNotFound } from '../storage/file-storage';
 import * as files from '../use-cases/files';
 import { accessibleSession, type Deps } from '../use-cases/sessions';
 import { fileView, sessionIdParam } from './schemas';
 
 const downloadQuery = z.object({ expires: z.coerce.number().int().positive(), signature: z.string().min(1).max(128) });
-const fileIdParam = z.uuid();
+const fileIdParam = z.object({ fileId: z.uuid() });
 
 /** The first file part of a multipart body, as a stream (busboy parses while the bytes arrive). */
 function receiveFile(req: Request): Promise<{ filename: string; stream: Readable }> {
@@ -44,8 +44,8 @@ const baseUrlOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
 export function fileRoutes(deps: Deps & files.FileDeps, jwtSecret: string): Router {
   const router = Router();
 
-  route(router, 'post', '/sessions/:id/files', { summary: 'Share a file in a session (participants; streamed; the owner’s plan limit, default 10 MB)', tags: ['files'], params: sessionIdParam, bodyType: 'multipart', responses: { 201: { description: 'stored', schema: fileView } }, errors: ['NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST', 'UNAVAILABLE'] }, requireAuth(jwtSecret), async (req, res) => {
-    const session = await accessibleSession(deps, principalOf(req), String(req.params.id));
+  route(router, 'post', '/sessions/:id/files', { summary: 'Share a file in a session (participants; streamed; the owner’s plan limit, default 10 MB)', tags: ['files'], params: sessionIdParam, bodyType: 'multipart', responses: { 201: { description: 'stored', schema: fileView } }, errors: ['NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST', 'UNAVAILABLE'], use: [requireAuth(jwtSecret)] }, async (req, res, { params }) => {
+    const session = await accessibleSession(deps, principalOf(req), params.id);
     const maxBytes = await files.uploadLimitBytes(deps, session.userId);
     const declared = Number(req.header('content-length'));
     // A body that cannot fit is refused before reading it; the streamed check below catches the rest.
@@ -72,15 +72,13 @@ export function fileRoutes(deps: Deps & files.FileDeps, jwtSecret: string): Rout
     }
   });
 
-  route(router, 'get', '/sessions/:id/files', { summary: 'A session’s files, each with a download link signed for 1 hour', tags: ['files'], params: sessionIdParam, responses: { 200: { description: 'files', schema: z.object({ session_id: z.string(), files: z.array(fileView) }) } }, errors: ['NOT_FOUND'] }, requireAuth(jwtSecret), async (req, res) => {
-    const session = await accessibleSession(deps, principalOf(req), String(req.params.id));
+  route(router, 'get', '/sessions/:id/files', { summary: 'A session’s files, each with a download link signed for 1 hour', tags: ['files'], params: sessionIdParam, responses: { 200: { description: 'files', schema: z.object({ session_id: z.string(), files: z.array(fileView) }) } }, errors: ['NOT_FOUND'], use: [requireAuth(jwtSecret)] }, async (req, res, { params }) => {
+    const session = await accessibleSession(deps, principalOf(req), params.id);
     const list = await files.listSessionFiles(deps.pool, session.id);
     res.json({ session_id: session.id, files: list.map((f) => files.fileBody(deps, f, baseUrlOf(req))) });
   });
 
-  route(router, 'get', '/files/:fileId/download', { summary: 'Download through a signed link (no token: the signature is the permission)', tags: ['files'], auth: 'signature', params: z.object({ fileId: fileIdParam }), query: downloadQuery, responses: { 200: { description: 'the bytes', contentType: 'application/octet-stream' } }, errors: ['FORBIDDEN', 'NOT_FOUND'] }, async (req, res) => {
-    const fileId = parseInput(fileIdParam, req.params.fileId, 'file id');
-    const { expires, signature } = parseInput(downloadQuery, req.query, 'query');
+  route(router, 'get', '/files/:fileId/download', { summary: 'Download through a signed link (no token: the signature is the permission)', tags: ['files'], auth: 'signature', params: fileIdParam, query: downloadQuery, responses: { 200: { description: 'the bytes, with the content type sniffed at upload', contentType: '*/*' } }, errors: ['FORBIDDEN', 'NOT_FOUND'] }, async (_req, res, { params: { fileId }, query: { expires, signature } }) => {
     let opened;
     try {
       opened = await files.openSignedDownload(deps, fileId, expires, signature);

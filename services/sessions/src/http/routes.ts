@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import { requestExtension } from '../use-cases/extensions';
 import * as sessions from '../use-cases/sessions';
-import { checkoutAnswer, gateView, idempotencyKeyHeader, sessionIdParam, sessionView, startedSession } from './schemas';
+import { checkoutAnswer, endedSession, gateView, idempotencyKeyHeader, sessionIdParam, sessionView, startedSession } from './schemas';
 
 export const startSessionBody = z.object({
   mode: z.string().min(1).max(64),
@@ -13,7 +13,6 @@ export const startSessionBody = z.object({
 });
 export const extendBody = z.object({ minutes: z.number().int().positive().max(240) });
 export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: z.string().min(1).max(64).optional() });
-const idempotencyKey = z.string().min(1).max(255).optional();
 const tags = ['sessions'];
 
 export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
@@ -33,10 +32,8 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
       responses: { 201: { description: 'started', schema: startedSession } },
       errors: ['NO_CREDITS', 'session_limit_exceeded', 'COOLDOWN_ACTIVE', 'SESSION_ALREADY_ACTIVE', 'IDEMPOTENCY_KEY_REUSED', 'UNAVAILABLE'],
     },
-    async (req, res) => {
-      const body = parseInput(startSessionBody, req.body ?? {});
-      const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
-      res.status(201).json(await sessions.startSession(deps, principalOf(req), body, key));
+    async (req, res, { body, headers }) => {
+      res.status(201).json(await sessions.startSession(deps, principalOf(req), body, headers['Idempotency-Key']));
     },
   );
 
@@ -45,8 +42,8 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
     'get',
     '/sessions/:id',
     { summary: 'A session, with remaining time from server time', tags, params: sessionIdParam, responses: { 200: { description: 'the session', schema: sessionView } }, errors: ['NOT_FOUND'] },
-    async (req, res) => {
-      res.json(await sessions.getSession(deps, principalOf(req), String(req.params.id)));
+    async (req, res, { params }) => {
+      res.json(await sessions.getSession(deps, principalOf(req), params.id));
     },
   );
 
@@ -58,11 +55,11 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
       summary: 'End a session (idempotent: ending again answers the final state)',
       tags,
       params: sessionIdParam,
-      responses: { 200: { description: 'ended (or already over)', schema: z.object({ session_id: z.string(), status: z.string(), duration_used_seconds: z.number(), message: z.string().optional() }) } },
+      responses: { 200: { description: 'ended (or already over)', schema: endedSession } },
       errors: ['NOT_FOUND', 'UNAVAILABLE'],
     },
-    async (req, res) => {
-      res.json(await sessions.endSession(deps, principalOf(req), String(req.params.id)));
+    async (req, res, { params }) => {
+      res.json(await sessions.endSession(deps, principalOf(req), params.id));
     },
   );
 
@@ -79,10 +76,8 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
       responses: { 201: { description: 'checkout created; the deadline moves when the payment arrives', schema: checkoutAnswer } },
       errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'UNAVAILABLE'],
     },
-    async (req, res) => {
-      const { minutes } = parseInput(extendBody, req.body ?? {});
-      const key = parseInput(idempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header');
-      res.status(201).json(await requestExtension(deps, principalOf(req), String(req.params.id), minutes, key));
+    async (req, res, { params, body, headers }) => {
+      res.status(201).json(await requestExtension(deps, principalOf(req), params.id, body.minutes, headers['Idempotency-Key']));
     },
   );
 
@@ -91,8 +86,8 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
     'post',
     '/users/me/auto-start',
     { summary: 'Start the next session by itself once the cooldown is over and a credit is there', tags, body: autoStartBody, responses: { 200: { description: 'the gate', schema: gateView } }, errors: ['UNAVAILABLE'] },
-    async (req, res) => {
-      res.json(await sessions.setAutoStart(deps, principalOf(req), parseInput(autoStartBody, req.body ?? {})));
+    async (req, res, { body }) => {
+      res.json(await sessions.setAutoStart(deps, principalOf(req), body));
     },
   );
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // Schemas of what the sessions API answers (for /openapi.json), next to the request schemas in each route file.
 
-export const idempotencyKeyHeader = { 'Idempotency-Key': { description: 'Makes a retried request answer the same result (1–255 chars)' } };
+export const idempotencyKeyHeader = z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('Makes a retried request answer the same result') });
 export const sessionIdParam = z.object({ id: z.string().min(1).max(64) });
 
 export const startedSession = z.object({
@@ -55,4 +55,42 @@ export const fileView = z.object({
   created_at: z.string(),
   download_url: z.string(),
   download_url_expires_at: z.string(),
+});
+
+/** What ending answers: the final state (ending again answers the same). */
+export const endedSession = z.object({ session_id: z.string(), status: z.string(), duration_used_seconds: z.number(), message: z.string().optional() });
+
+const timestamp = z.string().describe('ISO 8601');
+
+export const packView = z.object({
+  id: z.string(),
+  student_id: z.string(),
+  mentor_id: z.string(),
+  status: z.enum(['active', 'depleted', 'grace', 'renewed', 'expired', 'released']),
+  total_sessions: z.number().int(),
+  remaining_sessions: z.number().int(),
+  completed_sessions: z.number().int(),
+  seat_status: z.enum(['held', 'grace', 'released']),
+  grace_ends_at: timestamp.nullable(),
+  renewed_by: z.string().nullable(),
+  scheduled_sessions: z.array(z.object({ id: z.string(), scheduled_at: timestamp, status: z.string() })),
+});
+
+export const mentorSeatsView = z.object({
+  mentor_id: z.string(),
+  seat_capacity: z.number().int(),
+  seats_taken: z.number().int(),
+  seats: z.array(z.object({ pack_id: z.string(), student_id: z.string(), status: z.string(), seat_status: z.string(), grace_ends_at: timestamp.nullable() })),
+});
+
+export const userOverview = z.object({
+  user_id: z.string(),
+  gate: gateView,
+  sessions: z.array(sessionView.extend({ user_id: z.string(), participant_id: z.string().nullable() })),
+  packs: z.array(packView),
+  viewed_by: z.string(),
+});
+
+export const auditTrail = z.object({
+  items: z.array(z.object({ id: z.string(), admin_id: z.string(), action: z.string(), target_type: z.string(), target_id: z.string(), reason: z.string(), details: z.record(z.string(), z.unknown()), created_at: timestamp })),
 });

@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { parseInput, route } from '@hourglass/http';
+import { route } from '@hourglass/http';
 import { eventsAfter } from '../adapters/session-events';
 import type { StreamHub } from '../adapters/stream-hub';
 import { accessibleSession, type Deps } from '../use-cases/sessions';
 import { sessionIdParam } from './schemas';
 
-const lastEventId = z.coerce.number().int().min(0).default(0);
+// Digits only: a coerced number would read an empty or blank header as 0.
+const lastEventId = z.string().regex(/^[0-9]{1,15}$/).transform(Number).optional();
 const HEARTBEAT_MS = 15_000;
 
 /**
@@ -25,15 +26,18 @@ export function streamRoutes(deps: Deps & { hub: StreamHub }, jwtSecret: string)
       summary: 'The session’s events as Server-Sent Events (participants); Last-Event-ID replays what was missed',
       tags: ['sessions'],
       params: sessionIdParam,
-      query: z.object({ last_event_id: lastEventId.optional(), access_token: z.string().optional() }),
-      headers: { 'Last-Event-ID': { description: 'The last version received; the stream resumes after it' } },
+      query: z.object({
+        last_event_id: lastEventId.describe('Last-Event-ID for clients that cannot set headers (the header wins)'),
+        access_token: z.string().optional().describe('The bearer token, for EventSource (which cannot set headers)'),
+      }),
+      headers: z.object({ 'Last-Event-ID': lastEventId.describe('The last version received; the stream resumes after it') }),
       responses: { 200: { description: 'session:started, session:extended, session:ending_soon, session:ended, session:expired, file:added', contentType: 'text/event-stream' } },
       errors: ['NOT_FOUND'],
+      use: [requireAuth(jwtSecret, undefined, { queryToken: true })],
     },
-    requireAuth(jwtSecret, undefined, { queryToken: true }),
-    async (req, res) => {
-    const row = await accessibleSession(deps, principalOf(req), String(req.params.id));
-    let last = parseInput(lastEventId, req.header('last-event-id') ?? req.query.last_event_id, 'Last-Event-ID');
+    async (req, res, { params, query, headers }) => {
+    const row = await accessibleSession(deps, principalOf(req), params.id);
+    let last = headers['Last-Event-ID'] ?? query.last_event_id ?? 0;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
 

@@ -74,7 +74,8 @@ export async function getPack(deps: PackDeps, principal: Principal, packId: stri
 export async function schedulePackSession(deps: PackDeps, principal: Principal, packId: string, scheduledAt: string) {
   const pack = await packRow(deps, principal, packId);
   const id = randomUUID();
-  await deps.pool.query(`INSERT INTO pack_sessions (id, pack_id, scheduled_at, status) VALUES ($1, $2, $3, 'scheduled')`, [id, pack.id, scheduledAt]);
+  // As a Date: PostgreSQL refuses offsets past ±15:59 that RFC 3339 (and so the schema) allows.
+  await deps.pool.query(`INSERT INTO pack_sessions (id, pack_id, scheduled_at, status) VALUES ($1, $2, $3, 'scheduled')`, [id, pack.id, new Date(scheduledAt)]);
   try {
     const state = await deps.gateway.updatePack(pack.id, 'schedule', id);
     if (!state) throw new DomainError('INVALID_TRANSITION', 'The pack is closed', { from: pack.status, to: 'scheduled' });

@@ -6,9 +6,9 @@ const COLORS = ['#2563eb', '#16a34a', '#d97706', '#dc2626'];
 
 /** Latency by offered rate per level (p99 solid, p50 dashed; log scales), as SVG rendered to PNG by resvg. */
 export function latencyChart(file: string, series: Array<{ name: string; steps: StepResult[] }>): void {
-  const W = 1000;
+  const W = 1100;
   const H = 520;
-  const m = { l: 70, r: 330, t: 40, b: 60 };
+  const m = { l: 70, r: 420, t: 40, b: 60 };
   const rates = series.flatMap((s) => s.steps.map((x) => x.offered_per_s));
   const lats = series.flatMap((s) => s.steps.flatMap((x) => [x.p50_ms, x.p99_ms])).filter((v) => v > 0 && Number.isFinite(v));
   const [xMin, xMax] = [Math.min(...rates), Math.max(...rates)];

@@ -37,7 +37,7 @@ export async function setDefaultPlan(env: StackEnv, freemiumMinutes: number): Pr
   });
 }
 
-async function startFor(env: StackEnv, userId: string): Promise<{ id: string; expires_at: string }> {
+export async function startFor(env: StackEnv, userId: string): Promise<{ id: string; expires_at: string }> {
   const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
   return (await call(env.sessionsUrl, '/api/sessions', token, 'POST', { mode: 'bench' })).session;
 }
@@ -55,49 +55,6 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number)
 export async function workerRssBytes(env: StackEnv): Promise<number> {
   const text = await (await fetch(`${env.sessionsWorkerUrl}/metrics`)).text();
   return Number(/^process_resident_memory_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? NaN);
-}
-
-/**
- * Timer lateness: n live sessions whose deadlines fall over a window (created over ~n/rate seconds, each
- * `minutes` long); lateness = the moment the read model records the expiry (updated_at) − expires_at. Also the
- * sessions worker's RSS with all of them live, per session.
- */
-export async function timerLateness(env: StackEnv, n: number, minutes: number) {
-  await setDefaultPlan(env, minutes);
-  const rssBefore = await workerRssBytes(env);
-  const ids: string[] = [];
-  const t0 = Date.now();
-  await pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-    ids.push((await startFor(env, `timer-${randomUUID()}`)).id);
-    if ((i + 1) % 250 === 0) process.stderr.write(`  timers: ${i + 1}/${n} sessions started\n`);
-  });
-  const createdSeconds = (Date.now() - t0) / 1000;
-  const rssLive = await workerRssBytes(env);
-  const db = new pg.Client({ connectionString: env.sessionsDatabaseUrl });
-  await db.connect();
-  try {
-    const deadline = Date.now() + (minutes * 60 + createdSeconds + 120) * 1000;
-    for (;;) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM sessions WHERE id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
-      if (rows[0].n === 0) break;
-      if (Date.now() > deadline) throw new Error(`${rows[0].n} sessions never expired`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const { rows } = await db.query(`SELECT status, extract(epoch FROM (updated_at - expires_at)) * 1000 AS late_ms FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
-    const lateness = rows.map((r) => Number(r.late_ms));
-    return {
-      sessions: n,
-      session_seconds: minutes * 60,
-      started_over_seconds: Math.round(createdSeconds),
-      expired: rows.filter((r) => r.status === 'expired').length,
-      lateness: summarize(lateness),
-      worker_rss_mb_idle: Math.round(rssBefore / 2 ** 20),
-      worker_rss_mb_live: Math.round(rssLive / 2 ** 20),
-      worker_rss_kb_per_live_session: Math.round((rssLive - rssBefore) / 1024 / n),
-    };
-  } finally {
-    await db.end();
-  }
 }
 
 /** Extension latency: a signed Stripe webhook for an extension → the new expires_at visible in GET. */
@@ -132,40 +89,67 @@ export async function extensionLatency(env: StackEnv, n: number) {
 /** A real SMTP server for the notification benchmark; the stack's notifications service sends to it. */
 export async function startSmtp(port: number) {
   const arrivals = new Map<string, number>();
+  /** Date.now() at arrival, to compare with Postgres timestamps (same machine clock). */
+  const arrivedAt = new Map<string, number>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     onData(stream, session, done) {
       const at = performance.now();
+      const wall = Date.now();
       stream.on('data', () => undefined);
       stream.on('end', () => {
-        for (const r of session.envelope.rcptTo) if (!arrivals.has(r.address)) arrivals.set(r.address, at);
+        for (const r of session.envelope.rcptTo) {
+          if (!arrivals.has(r.address)) arrivals.set(r.address, at);
+          if (!arrivedAt.has(r.address)) arrivedAt.set(r.address, wall);
+        }
         done();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `smtp://127.0.0.1:${port}`, arrivals, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: `smtp://127.0.0.1:${port}`, arrivals, arrivedAt, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** Notification latency: session started (201) → the "session started" email received over SMTP. */
+/**
+ * Notification latency, measured two ways for each of n new users who want session emails:
+ *   event → email: the `sessions.session.started.v1` outbox row's commit (`created_at`, in the sessions database) →
+ *     the "session started" message received by our SMTP server;
+ *   Kafka → email: the relay marking that row published (`published_at`, after its Kafka transaction committed) →
+ *     received;
+ *   201 → email: the start's HTTP answer → received.
+ */
 export async function notificationLatency(env: StackEnv, smtp: Awaited<ReturnType<typeof startSmtp>>, n: number) {
-  const latencies: number[] = [];
-  await pool(Array.from({ length: n }, (_, i) => i), 4, async () => {
-    const userId = `mail-${randomUUID()}`;
-    const email = `${userId}@bench.test`;
-    const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
-    await call(env.notificationsUrl, '/api/users/me/notification-preferences', token, 'PUT', { email, channels: { sessions: ['email'] } });
-    const t0 = performance.now();
-    await startFor(env, userId);
-    const deadline = t0 + 30_000;
-    while (!smtp.arrivals.has(email)) {
-      if (performance.now() > deadline) throw new Error(`no email for ${email}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    latencies.push(smtp.arrivals.get(email)! - t0);
-  });
-  return { notifications: n, latency: summarize(latencies) };
+  const fromAnswer: number[] = [];
+  const fromEvent: number[] = [];
+  const fromKafka: number[] = [];
+  const db = new pg.Client({ connectionString: env.sessionsDatabaseUrl });
+  await db.connect();
+  try {
+    await pool(Array.from({ length: n }, (_, i) => i), 4, async () => {
+      const userId = `mail-${randomUUID()}`;
+      const email = `${userId}@bench.test`;
+      const token = await signToken({ sub: userId, role: 'user' }, env.jwtSecret);
+      await call(env.notificationsUrl, '/api/users/me/notification-preferences', token, 'PUT', { email, channels: { sessions: ['email'] } });
+      const session = await startFor(env, userId);
+      const answered = performance.now();
+      const deadline = answered + 30_000;
+      while (!smtp.arrivals.has(email)) {
+        if (performance.now() > deadline) throw new Error(`no email for ${email}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      fromAnswer.push(smtp.arrivals.get(email)! - answered);
+      const { rows } = await db.query(
+        `SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM published_at) * 1000 AS published FROM outbox WHERE topic = 'sessions.session.started.v1' AND key = $1`,
+        [session.id],
+      );
+      fromEvent.push(smtp.arrivedAt.get(email)! - Number(rows[0].created));
+      if (rows[0].published) fromKafka.push(smtp.arrivedAt.get(email)! - Number(rows[0].published));
+    });
+  } finally {
+    await db.end();
+  }
+  return { notifications: n, event_to_email: summarize(fromEvent), kafka_to_email: summarize(fromKafka), answer_to_email: summarize(fromAnswer) };
 }
 
 /**

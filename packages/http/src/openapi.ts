@@ -18,6 +18,9 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Non-JSON bodies (text/event-stream, application/octet-stream, text/html). */
   contentType?: string;
+  /** OpenAPI links: operations (by method and full express path) that take a value of this answer, e.g.
+   *  `{ end: { to: ['post', '/api/sessions/:id/end'], parameters: { id: '$response.body#/session/id' } } }`. */
+  links?: Record<string, { to: readonly [Method, string]; parameters: Readonly<Record<string, string>> }>;
 }
 
 type ObjectSchema = z.ZodObject;
@@ -91,6 +94,7 @@ export function route<const S extends OperationSpec>(router: Router, method: Met
 }
 
 const toOpenApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
+const operationIdOf = (method: Method, expressPath: string) => `${method}${expressPath.replace(/[^a-zA-Z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return withoutFormatPatterns(rest) as Record<string, unknown>;
@@ -238,9 +242,12 @@ export class ApiDocument {
 
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
+      // Links only to operations this document has (a service may mount a router without its admin half).
+      const links = Object.entries(r.links ?? {}).filter(([, l]) => this.operations.some((o) => o.method === l.to[0] && o.fullPath === l.to[1]));
       responses[status] = {
         description: r.description,
         content: { [r.contentType ?? 'application/json']: { schema: r.schema ? jsonSchema(r.schema, 'output') : r.contentType ? {} : { type: 'object' } } },
+        ...(links.length ? { links: Object.fromEntries(links.map(([name, l]) => [name, { operationId: operationIdOf(...l.to), parameters: l.parameters }])) } : {}),
       };
     }
     const errorCodes = new Set<ErrorCode>(spec.errors ?? []);
@@ -272,7 +279,7 @@ export class ApiDocument {
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       ...(spec.tags ? { tags: spec.tags } : {}),
-      operationId: `${method}${fullPath.replace(/[^a-zA-Z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      operationId: operationIdOf(method, fullPath),
       security: auth === 'bearer' ? [{ bearer: [] }] : [],
       ...(spec.roles ? { 'x-roles': spec.roles } : {}),
       ...(parameters.length ? { parameters } : {}),

@@ -6,7 +6,7 @@ import { ApiDocument, route } from '../src/openapi';
 test('a declared route is registered and documented from the same schemas', async () => {
   const body = z.object({ mode: z.string().min(1), minutes: z.number().int().max(240).optional() });
   const router = Router();
-  route(router, 'post', '/things/:id', { summary: 'Make a thing', params: z.object({ id: z.uuid() }), body, responses: { 201: { description: 'made', schema: z.object({ id: z.string() }) } }, errors: ['NOT_FOUND'] }, (_req, res) => {
+  route(router, 'post', '/things/:id', { summary: 'Make a thing', params: z.object({ id: z.uuid() }), body, responses: { 201: { description: 'made', schema: z.object({ id: z.string() }), links: { again: { to: ['post', '/api/things/:id'], parameters: { id: '$response.body#/id' } }, gone: { to: ['get', '/nowhere'], parameters: {} } } } }, errors: ['NOT_FOUND'] }, (_req, res) => {
     res.status(201).json({ id: 'x' });
   });
   const app = express();
@@ -21,6 +21,9 @@ test('a declared route is registered and documented from the same schemas', asyn
   expect(op.parameters[0].schema.pattern).toBeUndefined(); // the format says it; no 500-character regex
   expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '404', '413', '422']);
   expect(op.security).toEqual([{ bearer: [] }]);
+  // Links name their target by operationId; a link to an operation the document lacks is left out.
+  expect(op.responses['201'].links).toEqual({ again: { operationId: 'postApiThingsId', parameters: { id: '$response.body#/id' } } });
+  expect(op.operationId).toBe('postApiThingsId');
 });
 
 // The handler gets the request as the declaration's schemas parse it; what fails them never reaches it.

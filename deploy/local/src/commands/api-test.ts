@@ -23,6 +23,8 @@ import { STACK_FAILED_LINE } from './test';
  * - object_level_authorization: it needs two users' resources set up in advance (the 403/404 of someone else's
  *   session, pack and file are covered by the jest suite).
  * The session event stream never ends by itself: it is read for at most 2 s or 2 events, then judged on what came.
+ * Phases: coverage (boundary values of every schema), fuzzing, and stateful (sequences along the documents' links —
+ * start a session, then end, extend, upload to it — and links Schemathesis infers).
  */
 export const SCHEMATHESIS_CONFIG = `# Written by \`npm run test:api\` (deploy/local/src/commands/api-test.ts)
 [checks]
@@ -74,6 +76,15 @@ export async function apiTest(args: string[]): Promise<number> {
     admin: await signToken({ sub: 'schemathesis-admin', role: 'admin' }, settings.jwtSecret, '2h'),
     user: await signToken({ sub: 'schemathesis-user', role: 'user' }, settings.jwtSecret, '2h'),
   };
+  // Credits for both callers, so the stateful phase gets past 402 and follows a started session's links.
+  for (const sub of ['schemathesis-admin', 'schemathesis-user']) {
+    const res = await fetch(new URL(`/admin/users/${sub}/credits`, stack.apiUrls.BILLING_URL), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'test', quantity: 200, reason: 'npm run test:api', reference: `test-api:${sub}` }),
+    });
+    if (!res.ok) fail(`could not grant credits to ${sub}: ${res.status} ${await res.text()}`);
+  }
   const reports = path.join(repoRoot, 'test-artifacts', 'schemathesis');
   mkdirSync(reports, { recursive: true });
   const config = path.join(reports, 'schemathesis.toml');
@@ -89,7 +100,7 @@ export async function apiTest(args: string[]): Promise<number> {
       const started = Date.now();
       const code = await run(
         schemathesis,
-        ['--config-file', config, 'run', `${url}/openapi.json`, '--header', `Authorization: Bearer ${token}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing', '--request-timeout', '20', '--report', 'junit', '--report-dir', path.join(reports, `${service}-${role}`), '--no-color', ...args],
+        ['--config-file', config, 'run', `${url}/openapi.json`, '--header', `Authorization: Bearer ${token}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing,stateful', '--request-timeout', '20', '--report', 'junit', '--report-dir', path.join(reports, `${service}-${role}`), '--no-color', ...args],
         process.env,
         controller.signal,
         reports,

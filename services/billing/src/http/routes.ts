@@ -97,6 +97,12 @@ export function billingRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Route
   return router;
 }
 
+const grantLinks = {
+  ledger: { to: ['get', '/admin/users/:id/ledger'], parameters: { id: '$request.path.id' } },
+  revoke: { to: ['post', '/admin/users/:id/credits/revoke'], parameters: { id: '$request.path.id' } },
+  credits: { to: ['get', '/api/users/credits'], parameters: { user_id: '$request.path.id' } },
+} as const;
+
 export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin']));
@@ -122,7 +128,7 @@ export function billingAdminRoutes(deps: ledger.LedgerDeps, jwtSecret: string): 
   route(router, 'put', '/users/:id/plan', { summary: 'Move a user to a plan', tags: ['plans'], roles, params: userIdParam, body: z.object({ plan: planIdParam }), responses: { 200: { description: 'the assignment', schema: z.object({ user_id: z.string(), plan: z.string() }) } }, errors: ['NOT_FOUND'] }, async (_req, res, { params, body }) => {
     res.json(await ledger.setUserPlan(deps, params.id, body.plan));
   });
-  route(router, 'post', '/users/:id/credits', { summary: 'Grant credits (ledger: the admin and the reason; `reference` makes it idempotent)', tags: ['credits'], roles, params: userIdParam, body: grantBody, responses: { 201: { description: 'granted', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) }, 200: { description: 'already granted under this reference', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) } } }, async (req, res, { params, body: b }) => {
+  route(router, 'post', '/users/:id/credits', { summary: 'Grant credits (ledger: the admin and the reason; `reference` makes it idempotent)', tags: ['credits'], roles, params: userIdParam, body: grantBody, responses: { 201: { description: 'granted', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }), links: grantLinks }, 200: { description: 'already granted under this reference', schema: z.object({ grant_id: z.string(), created: z.boolean(), credits }) } } }, async (req, res, { params, body: b }) => {
     const actor = principalOf(req).sub;
     const result = await ledger.grantCredits(deps, {
       userId: params.id,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { route, type ResponseSpec } from '@hourglass/http';
 import { checkoutAnswer, idempotencyKeyHeader, mentorSeatsView, packView } from './schemas';
 import type { BillingClient } from '../adapters/billing-client';
 import * as packs from '../use-cases/packs';
@@ -15,6 +15,16 @@ const idParam = z.object({ id: z.string().min(1).max(128) });
 
 export const packCheckoutBody = z.object({ mentor_id: z.string().min(1).max(128), sessions: z.number().int().positive().max(52).default(4) });
 
+const packLinks = {
+  getPack: { to: ['get', '/api/packs/:id'], parameters: { id: '$response.body#/id' } },
+  schedule: { to: ['post', '/api/packs/:id/sessions'], parameters: { id: '$response.body#/id' } },
+  seats: { to: ['get', '/api/mentors/:id/seats'], parameters: { id: '$response.body#/mentor_id' } },
+} as const satisfies ResponseSpec['links'];
+const scheduledLinks = {
+  cancel: { to: ['delete', '/api/pack-sessions/:id'], parameters: { id: '$response.body#/id' } },
+  complete: { to: ['post', '/api/sessions/:id/complete'], parameters: { id: '$response.body#/id' } },
+} as const satisfies ResponseSpec['links'];
+
 export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret));
@@ -24,7 +34,7 @@ export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jw
   route(router, 'get', '/packs/:id', { summary: 'A pack: sessions left, seat, grace, scheduled sessions (student, mentor, admin)', tags, params: idParam, responses: { 200: { description: 'the pack', schema: packView } }, errors: ['NOT_FOUND'] }, async (req, res, { params }) => {
     res.json(await packs.getPack(deps, principalOf(req), params.id));
   });
-  route(router, 'post', '/packs/:id/sessions', { summary: 'Schedule a session of the pack', tags, params: idParam, body: scheduleBody, responses: { 201: { description: 'scheduled', schema: z.object({ id: z.string(), pack_id: z.string(), scheduled_at: z.string(), status: z.literal('scheduled') }) } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'CONFLICT'] }, async (req, res, { params, body }) => {
+  route(router, 'post', '/packs/:id/sessions', { summary: 'Schedule a session of the pack', tags, params: idParam, body: scheduleBody, responses: { 201: { description: 'scheduled', schema: z.object({ id: z.string(), pack_id: z.string(), scheduled_at: z.string(), status: z.literal('scheduled') }), links: scheduledLinks } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'CONFLICT'] }, async (req, res, { params, body }) => {
     res.status(201).json(await packs.schedulePackSession(deps, principalOf(req), params.id, body.scheduled_at));
   });
   route(router, 'delete', '/pack-sessions/:id', { summary: 'Cancel a scheduled pack session (frees the slot)', tags, params: idParam, responses: { 200: { description: 'cancelled', schema: z.object({ session_id: z.string(), status: z.literal('cancelled') }) } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION'] }, async (req, res, { params }) => {
@@ -45,7 +55,7 @@ export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jw
 export function packAdminRoutes(deps: packs.PackDeps, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin', 'service']));
-  route(router, 'post', '/packs', { summary: 'Admin: create a pack (a renewal when the student already holds a seat with that mentor)', tags, roles: ['admin', 'service'], body: createPackBody, responses: { 201: { description: 'created', schema: packView } }, errors: ['NO_SEAT_AVAILABLE', 'UNAVAILABLE'] }, async (_req, res, { body: b }) => {
+  route(router, 'post', '/packs', { summary: 'Admin: create a pack (a renewal when the student already holds a seat with that mentor)', tags, roles: ['admin', 'service'], body: createPackBody, responses: { 201: { description: 'created', schema: packView, links: packLinks } }, errors: ['NO_SEAT_AVAILABLE', 'UNAVAILABLE'] }, async (_req, res, { body: b }) => {
     res.status(201).json(await packs.createPack(deps, { studentId: b.student_id, mentorId: b.mentor_id, sessions: b.sessions }));
   });
   route(router, 'put', '/mentors/:id', { summary: 'Admin: a mentor’s seat capacity', tags, roles: ['admin', 'service'], params: idParam, body: mentorBody, responses: { 200: { description: 'the mentor', schema: z.object({ mentor_id: z.string(), seat_capacity: z.number() }) } } }, async (_req, res, { params, body }) => {

@@ -14,6 +14,7 @@ export const startSessionBody = z.object({
 export const extendBody = z.object({ minutes: z.number().int().positive().max(240) });
 export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: z.string().min(1).max(64).optional() });
 const tags = ['sessions'];
+const operationName = (method: string, path: string) => `${method}${path.replace(/[^a-z]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 
 export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
   const router = Router();
@@ -29,7 +30,26 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
       tags,
       body: startSessionBody,
       headers: idempotencyKeyHeader,
-      responses: { 201: { description: 'started', schema: startedSession } },
+      responses: {
+        201: {
+          description: 'started',
+          schema: startedSession,
+          links: Object.fromEntries(
+            (
+              [
+                ['get', '/api/sessions/:id'],
+                ['post', '/api/sessions/:id/end'],
+                ['post', '/api/sessions/:id/extend'],
+                ['get', '/api/sessions/:id/files'],
+                ['post', '/api/sessions/:id/files'],
+                ['get', '/api/sessions/:id/events'],
+                ['post', '/admin/sessions/:id/end'],
+                ['post', '/admin/sessions/:id/extend'],
+              ] as const
+            ).map(([method, path]) => [operationName(method, path), { to: [method, path], parameters: { id: '$response.body#/session/id' } }]),
+          ),
+        },
+      },
       errors: ['NO_CREDITS', 'session_limit_exceeded', 'COOLDOWN_ACTIVE', 'SESSION_ALREADY_ACTIVE', 'IDEMPOTENCY_KEY_REUSED', 'UNAVAILABLE'],
     },
     async (req, res, { body, headers }) => {

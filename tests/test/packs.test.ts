@@ -22,6 +22,19 @@ test('a pack holds a seat; a mentor with no free seat refuses a new student (409
   expect(seats.body).toMatchObject({ seat_capacity: 1, seats_taken: 1 });
 });
 
+test('a pack with an end date expires by itself and frees its seat for the next student', async () => {
+  const mentor = uniqueId('mentor');
+  await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 1 });
+  const pack = await asAdmin('POST', '/admin/packs', { student_id: uniqueId('student'), mentor_id: mentor, expires_at: new Date(Date.now() + 3000).toISOString() });
+  expect(pack.status).toBe(201);
+  const expired = await eventually(async () => {
+    const r = await asAdmin('GET', `/api/packs/${pack.body.id}`);
+    return r.body.seat_status === 'released' ? r.body : undefined;
+  }, { what: 'the pack to expire and release its seat' });
+  expect(expired).toMatchObject({ status: 'released', seat_status: 'released' });
+  expect((await asAdmin('POST', '/admin/packs', { student_id: uniqueId('student'), mentor_id: mentor })).status).toBe(201);
+});
+
 test('four completions (one repeated) deplete the pack, start the grace, and send each reminder once', async () => {
   const mentor = uniqueId('mentor');
   const student = uniqueId('student');

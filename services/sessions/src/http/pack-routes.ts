@@ -6,7 +6,13 @@ import { checkoutAnswer, idempotencyKeyHeader, mentorSeatsView, packView } from 
 import type { BillingClient } from '../adapters/billing-client';
 import * as packs from '../use-cases/packs';
 
-export const createPackBody = z.object({ student_id: z.string().min(1).max(128), mentor_id: z.string().min(1).max(128), sessions: z.number().int().positive().max(52).default(4) });
+export const createPackBody = z.object({
+  student_id: z.string().min(1).max(128),
+  mentor_id: z.string().min(1).max(128),
+  sessions: z.number().int().positive().max(52).default(4),
+  /** Optional end date: the pack expires then, its seat released once no scheduled session of it remains. */
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+});
 export const scheduleBody = z.object({ scheduled_at: z.iso.datetime({ offset: true }) });
 export const mentorBody = z.object({ seat_capacity: z.number().int().min(0).max(1000) });
 
@@ -56,7 +62,7 @@ export function packAdminRoutes(deps: packs.PackDeps, jwtSecret: string): Router
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin', 'service']));
   route(router, 'post', '/packs', { summary: 'Admin: create a pack (a renewal when the student already holds a seat with that mentor)', tags, roles: ['admin', 'service'], body: createPackBody, responses: { 201: { description: 'created', schema: packView, links: packLinks } }, errors: ['NO_SEAT_AVAILABLE', 'UNAVAILABLE'] }, async (_req, res, { body: b }) => {
-    res.status(201).json(await packs.createPack(deps, { studentId: b.student_id, mentorId: b.mentor_id, sessions: b.sessions }));
+    res.status(201).json(await packs.createPack(deps, { studentId: b.student_id, mentorId: b.mentor_id, sessions: b.sessions, expiresAt: b.expires_at ? new Date(b.expires_at).toISOString() : undefined }));
   });
   route(router, 'put', '/mentors/:id', { summary: 'Admin: a mentor’s seat capacity', tags, roles: ['admin', 'service'], params: idParam, body: mentorBody, responses: { 200: { description: 'the mentor', schema: z.object({ mentor_id: z.string(), seat_capacity: z.number() }) } } }, async (_req, res, { params, body }) => {
     res.json(await packs.setMentorCapacity(deps.pool, params.id, body.seat_capacity));

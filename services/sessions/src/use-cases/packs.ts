@@ -19,7 +19,7 @@ const SEATS_TAKEN = `SELECT count(*)::int AS n FROM packs WHERE mentor_id = $1 A
  * Creates a pack for a student with a mentor (admin, or a paid `pack` checkout). A pack needs a free seat — unless
  * it renews the student's pack with the same mentor that still holds one: then it takes that seat over.
  */
-export async function createPack(deps: PackDeps, input: { studentId: string; mentorId: string; sessions: number; packId?: string; paid?: boolean }) {
+export async function createPack(deps: PackDeps, input: { studentId: string; mentorId: string; sessions: number; packId?: string; paid?: boolean; expiresAt?: string }) {
   const packId = input.packId ?? randomUUID();
   const renewing = await withTransaction(deps.pool, async (tx) => {
     await tx.query(`INSERT INTO mentors (id) VALUES ($1) ON CONFLICT DO NOTHING`, [input.mentorId]);
@@ -41,7 +41,7 @@ export async function createPack(deps: PackDeps, input: { studentId: string; men
     );
     return (holding[0]?.id as string | undefined) ?? null;
   });
-  await deps.gateway.startPack({ packId, studentId: input.studentId, mentorId: input.mentorId, totalSessions: input.sessions, graceHours: deps.graceHours, finalWarningHours: deps.finalWarningHours });
+  await deps.gateway.startPack({ packId, studentId: input.studentId, mentorId: input.mentorId, totalSessions: input.sessions, graceHours: deps.graceHours, finalWarningHours: deps.finalWarningHours, ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}) });
   if (renewing) await deps.gateway.renewPack(renewing, packId);
   return getPack(deps, { sub: 'system', role: 'service' }, packId);
 }

@@ -81,6 +81,8 @@ export interface ServiceWiring {
   filesDir: string;
   /** The Temporal Web UI, for the operators' console's workflow links (when it runs). */
   temporalUiUrl?: string;
+  /** Where email goes: the dev mail sink (unless SMTP_URL was set for the launcher). */
+  smtpUrl?: string;
 }
 
 export function apiUrls(instances: readonly ServiceInstance[], ports: Readonly<Record<string, number>>, host: string): Record<string, string> {
@@ -104,6 +106,7 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     NODE_ENV: w.nodeEnv,
     FILES_DIR: w.filesDir,
     ...(w.temporalUiUrl ? { TEMPORAL_UI_URL: w.temporalUiUrl } : {}),
+    ...(w.smtpUrl ? { SMTP_URL: w.smtpUrl } : {}),
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
   };

@@ -20,6 +20,7 @@ export const INFRA_PORTS = {
   temporalUi: { name: 'temporal UI', env: 'HOURGLASS_TEMPORAL_UI_PORT', port: 8233 },
   stripe: { name: 'stripe-mock', env: 'HOURGLASS_STRIPE_PORT', port: 12111 },
   stripeHttps: { name: 'stripe-mock https', env: 'HOURGLASS_STRIPE_HTTPS_PORT', port: 12112 },
+  smtp: { name: 'mail sink', env: 'HOURGLASS_SMTP_PORT', port: 1025 },
 } as const;
 
 export type InfraPortKey = keyof typeof INFRA_PORTS;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { installChromium } from './components/chromium';
 import { installKafka, startKafka, type RunningKafka } from './components/kafka';
+import { startMailSink, type RunningMailSink } from './components/mail-sink';
 import { installPostgres, startPostgres, type PostgresBinaries, type RunningPostgres } from './components/postgres';
 import { installStripeMock, startStripeMock, type RunningStripeMock } from './components/stripe-mock';
 import { installTemporal, startTemporal, type RunningTemporal } from './components/temporal';
@@ -57,6 +58,8 @@ export interface Stack {
   apiUrls: Record<string, string>;
   /** The HOURGLASS_* variables tests read (ARCHITECTURE.md, "Test environment"), plus HOURGLASS_LOG_DIR. */
   testEnv: Record<string, string>;
+  /** The dev mail sink, when SMTP_URL was not given. */
+  mail: RunningMailSink | null;
   /** Every log file, by process name. */
   logFiles: { name: string; file: string }[];
   /** Stops everything in reverse order: services, stripe-mock, Temporal, Kafka, Postgres. Idempotent. */
@@ -141,6 +144,12 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
   const infraStopOrder: Running[][] = [[stripeMock, temporal], [kafka], [postgres]];
 
   const databaseUrls = Object.fromEntries(DATABASES.map((db) => [db, postgres.url(db)])) as Record<Database, string>;
+  // Email: the dev mail sink, unless the launcher was given a real SMTP_URL (then services inherit that).
+  const mail = process.env.SMTP_URL ? null : await startMailSink({ host: s.host, port: p.smtp, dir: path.join(s.dataDir, 'mail') }).catch(async (e: unknown) => {
+    await stopInOrder(infraStopOrder);
+    throw e;
+  });
+  if (mail) ok(`mail sink ready on ${mail.url} (messages in ${mail.dir})`);
   const urls = apiUrls(s.instances, s.servicePorts, s.host);
   for (const d of s.deselected) warn(`${d.instance.name} skipped: ${d.reason}`);
   let started: { running: RunningService[]; skipped: SkippedService[] };
@@ -165,11 +174,13 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
         apiUrls: urls,
         filesDir: path.join(s.dataDir, 'files'),
         temporalUiUrl: temporal.uiUrl,
+        ...(mail ? { smtpUrl: mail.url } : {}),
       },
     });
   } catch (e) {
     if (!(e instanceof AbortedError)) opts.onFailure?.(e as Error);
     await stopInOrder(infraStopOrder);
+    await mail?.stop();
     throw e;
   }
 
@@ -190,6 +201,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     ...(installed.chromium ? { HOURGLASS_CHROMIUM: installed.chromium } : {}),
     // Screenshots and the like: kept after the run (the temp dir is removed when everything passed).
     HOURGLASS_ARTIFACTS_DIR: path.join(s.repoRoot, 'test-artifacts'),
+    ...(mail ? { HOURGLASS_MAIL_DIR: mail.dir } : {}),
   };
 
   let stopping: Promise<void> | undefined;
@@ -206,6 +218,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     apiUrls: urls,
     testEnv,
     logFiles: [postgres, kafka, temporal, stripeMock, ...started.running].map((r) => ({ name: r.name, file: r.logFile })),
-    stop: () => (stopping ??= stopInOrder([started.running, ...infraStopOrder])),
+    mail,
+    stop: () => (stopping ??= stopInOrder([started.running, ...infraStopOrder]).then(() => mail?.stop())),
   };
 }

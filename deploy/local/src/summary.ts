@@ -32,6 +32,7 @@ export async function renderSummary(stack: Stack): Promise<string> {
   lines.push(`${pad('Postgres (admin)')}${stack.postgres.url()}`);
   for (const [db, url] of Object.entries(stack.databaseUrls)) lines.push(`${pad(`Postgres ${db}`)}${url}`);
   lines.push(`${pad('stripe-mock')}${stack.stripeMock.url}  (any key, e.g. sk_test_123)`);
+  if (stack.mail) lines.push(`${pad('Mail (dev sink)')}${stack.mail.url} → ${rel(stack.mail.dir)}/*.eml`);
   lines.push('', 'Files');
   lines.push(`${pad('logs')}${rel(s.logDir)}/`);
   lines.push(`${pad('state')}${rel(s.dataDir)}/  (delete it to start from scratch)`);

@@ -6,7 +6,7 @@ import { searchAttributeFlags } from '../src/search-attributes';
 describe('npm start settings', () => {
   it('uses the fixed ports, .hourglass/ and the dev secret', async () => {
     const s = await resolveSettings({ mode: 'start', repoRoot: '/repo', env: { HOME: '/home/me' } });
-    expect(s.infraPorts).toEqual({ postgres: 5433, kafka: 9092, kafkaController: 9093, temporal: 7233, temporalUi: 8233, stripe: 12111, stripeHttps: 12112 });
+    expect(s.infraPorts).toEqual({ postgres: 5433, kafka: 9092, kafkaController: 9093, temporal: 7233, temporalUi: 8233, stripe: 12111, stripeHttps: 12112, smtp: 1025 });
     expect(s.servicePorts).toMatchObject({ sessions: 4001, billing: 4002, notifications: 4003, 'sessions-worker': 4011, 'billing-worker': 4012 });
     expect(s.dataDir).toBe(path.join('/repo', '.hourglass'));
     expect(s.jwtSecret).toBe(DEV_JWT_SECRET);

@@ -32,6 +32,8 @@ export const stack = {
   get paypalWebhookId() { return required('HOURGLASS_PAYPAL_WEBHOOK_ID'); },
   get chromium() { return required('HOURGLASS_CHROMIUM'); },
   /** Where tests leave artifacts worth keeping (screenshots): `test-artifacts/` in the checkout. */
+  /** Where the stack's dev mail sink writes each message it receives (.eml files). */
+  get mailDir() { return required('HOURGLASS_MAIL_DIR'); },
   get artifactsDir() { return required('HOURGLASS_ARTIFACTS_DIR'); },
 };
 

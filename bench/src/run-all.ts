@@ -3,7 +3,7 @@
  * bench/results/<date>.json, a PNG chart of latency by step, and tables.
  *
  *   STEP_SECONDS=10        length of each open-loop step
- *   BUDGET_SECONDS=870     the whole run; the timer benchmark takes what is left (at least 1,000, at most 10,000)
+ *   BUDGET_SECONDS=870     the whole run; the timer benchmark takes what is left (at least 1,000 sessions, at most 10,000)
  *   TIMERS=n               force the number of timer sessions
  *   NOTIFICATIONS=1000     size of the notification burst
  */
@@ -28,10 +28,11 @@ const rates: Record<string, number[]> = {
   L2: [2, 5, 10, 25, 50, 100, 200, 400],
   L3: [2, 5, 10, 25, 50, 100],
 };
-const IDLE_SECONDS = 4;
+const IDLE_SECONDS = 5;
 const WINDOW_RATIO = 0.5; // timer deadlines fall over half the time it took to start the sessions
 const CORES = os.cpus().length;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 /** The highest-rate step with 0 errors: what "counts" (whether or not it kept up with its offered rate). */
 const best = (steps: StepResult[]) => [...steps].reverse().find((s) => s.errors === 0);
@@ -68,24 +69,36 @@ async function main() {
     opened.push(l1);
     const all: Record<string, Level> = { L0: l0, L1: l1, L2: await levelL2(l0, l1), L3: await levelL3(env.sessionsUrl, env.jwtSecret) };
     const levels: Record<string, { name: string; steps: StepResult[]; cpu_ms_per_op: Record<string, number> }> = {};
-    const idle: Record<string, Record<string, number>> = {};
+    // What the idle stack burns (relays polling, Kafka consumers, Temporal), subtracted from each level's CPU per op.
+    await sleep(3000);
+    const idle0 = cpuSnapshot();
+    await sleep(IDLE_SECONDS * 1000);
+    const idlePerSecond = Object.fromEntries(Object.entries(cpuBetween(idle0, cpuSnapshot())).map(([k, v]) => [k, v / IDLE_SECONDS]));
+    const idleTotal = Object.values(idlePerSecond).reduce((a, b) => a + b, 0);
+    /** Waits until the stack is back to its idle burn: workflows started by a level keep Temporal busy after it. */
+    const quiet = async (what: string) => {
+      const t = Date.now();
+      for (let i = 0; i < 45; i++) {
+        const a = cpuSnapshot();
+        await sleep(1000);
+        if (Object.values(cpuBetween(a, cpuSnapshot())).reduce((x, y) => x + y, 0) <= idleTotal * 1.3 + 40) break;
+      }
+      if (Date.now() - t > 2500) process.stderr.write(`  (waited ${Math.round((Date.now() - t) / 1000)} s for the stack to go quiet before ${what})\n`);
+    };
     for (const [key, level] of Object.entries(all)) {
-      // What the stack burns with nothing to do (relays polling, Kafka, Temporal), subtracted from the level's CPU.
-      const idle0 = cpuSnapshot();
-      await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-      const idlePerSecond = Object.fromEntries(Object.entries(cpuBetween(idle0, cpuSnapshot())).map(([k, v]) => [k, v / IDLE_SECONDS]));
-      idle[key] = Object.fromEntries(Object.entries(idlePerSecond).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v)]));
+      await quiet(key);
       process.stderr.write(`${level.name} (${Math.round(elapsed())} s)\n`);
       const before = cpuSnapshot();
       const t = Date.now();
       const steps = await stepped(key, rates[key]!, stepSeconds, level.op, level.prepare);
+      await quiet(`the end of ${key}'s CPU count`); // what its starts set going (workflows, relays, consumers) counts too
       const seconds = (Date.now() - t) / 1000;
       const ops = steps.reduce((a, s) => a + s.ok, 0);
       const cpu = Object.entries(cpuBetween(before, cpuSnapshot())).map(([k, ms]) => [k, Math.max(0, (ms - (idlePerSecond[k] ?? 0) * seconds) / Math.max(1, ops))] as const);
       const perOp = Object.fromEntries(cpu.filter(([, ms]) => ms >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, ms]) => [k, round(ms, 2)]));
       levels[key] = { name: level.name, steps, cpu_ms_per_op: { total: round(cpu.reduce((a, [, ms]) => a + ms, 0), 2), ...perOp } };
-      await new Promise((r) => setTimeout(r, 3000)); // let the backlog drain before the next level
     }
+    await quiet('the latency benchmarks');
     const l2 = best(levels.L2!.steps);
     const l3 = best(levels.L3!.steps);
     const l2AtL3Rate = l3 && levels.L2!.steps.find((s) => s.offered_per_s === l3.offered_per_s);
@@ -106,19 +119,17 @@ async function main() {
     process.stderr.write(`notification burst: ${burstSize} requests published at once → emails\n`);
     const burst = await notificationBurst(env, e.HOURGLASS_KAFKA_BROKERS!.split(','), smtp, burstSize);
 
+    await quiet('the timers');
     // Timers last: as many live sessions as the rest of the budget allows (creation + a deadline window + margins).
-    const startsPerSecond = Math.max(1, ...levels.L3!.steps.filter((s) => s.errors === 0).map((s) => s.achieved_per_s));
-    const left = budgetSeconds - elapsed() - 30;
-    const creationSeconds = (left - 20 - 20) / (1 + WINDOW_RATIO + 0.1);
-    const fit = Math.floor(startsPerSecond * creationSeconds);
-    const n = Number(process.env.TIMERS ?? Math.min(10_000, Math.max(1000, fit)));
-    const timerNote =
-      fit >= 10_000
-        ? '10,000 live sessions fit the budget'
-        : `10,000 live sessions do not fit in ${budgetSeconds} s: at ${startsPerSecond} starts/s creating them alone takes ${Math.round(10_000 / startsPerSecond / 60)} min; ran ${n}` +
-          (fit < n ? ` (${n} is the floor asked for; it overruns the budget by ~${Math.round((n - fit) / startsPerSecond * (1 + WINDOW_RATIO))} s)` : ' (what fits)');
-    process.stderr.write(`timer lateness: ${n} live sessions — ${timerNote} (${Math.round(elapsed())} s)\n`);
-    const timers = await timerLateness(env, { n, startsPerSecond, windowRatio: WINDOW_RATIO, rssAtStackStart });
+    process.stderr.write(`timer lateness and worker memory (${Math.round(elapsed())} s)\n`);
+    const timers = await timerLateness(env, {
+      secondsLeft: budgetSeconds - elapsed() - 30,
+      minN: 1000,
+      maxN: 10_000,
+      ...(process.env.TIMERS ? { forceN: Number(process.env.TIMERS) } : {}),
+      windowRatio: WINDOW_RATIO,
+      rssAtStackStart,
+    });
 
     const ourMs = Object.values(cpuBetween(cpuAtStart, cpuSnapshot())).reduce((a, b) => a + b, 0);
     const machineMs = machineBusyMs() - machineAtStart;
@@ -142,7 +153,7 @@ async function main() {
       },
       step_seconds: stepSeconds,
       stack_start_seconds: stackSeconds,
-      idle_cpu_ms_per_s_before_each_level: idle,
+      idle_cpu_ms_per_s: Object.fromEntries(Object.entries(idlePerSecond).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v)])),
       levels: Object.fromEntries(
         Object.entries(levels).map(([k, l]) => [
           k,
@@ -150,14 +161,14 @@ async function main() {
         ]),
       ),
       l3_over_l2: ratio,
-      timer_lateness: { note: timerNote, ...timers },
+      timer_lateness: timers,
       extension_latency: extension,
       notification_latency: notification,
       notification_burst: burst,
       notes: [
         'Open loop: request i is sent at t0 + i/rate regardless of answers; latency counts from that due time.',
         'A step counts only with 0 errors; stepping stops at the first step with errors or below 80 % of its offered rate.',
-        'CPU per op: CPU time of this process and every process of the fresh stack during the level, minus their idle burn measured just before it, divided by completed ops.',
+        'Each level starts once the stack is back to its idle CPU burn (workflows a level started keep Temporal busy after its last answer).', 'CPU per op: CPU time of this process and every process of the fresh stack during the level, minus their idle burn (measured once before L0), until the stack is quiet again, divided by completed ops.',
         'Notifications are measured to a real SMTP server started by the bench (SMTP_URL is inherited by the stack processes).',
         'Timer expiry is observed as sessions.updated_at of the expiring UPDATE (ended_at is set to expires_at itself).',
       ],
@@ -202,7 +213,7 @@ async function main() {
     ]);
     const w = timers.worker;
     console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session`);
-    console.log(`timers: ${timerNote}; ${timers.live_together} live together, ${timers.expired} expired, ${timers.not_expired} not`);
+    console.log(`timers: ${timers.note}; ${timers.live_together} live together, ${timers.expired} expired, ${timers.not_expired} not`);
     console.log(`machine: ${CORES} cores, ${Math.round(result.machine.cpu_share_used_by_others * 100)} % of its CPU used by other processes during the run`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)}\nwrote ${path.relative(process.cwd(), chart)}\n(${result.wall_seconds} s, stack start ${stackSeconds} s)`);
   } finally {

@@ -123,8 +123,7 @@ export async function notificationLatency(env: StackEnv, smtp: Awaited<ReturnTyp
   const fromAnswer: number[] = [];
   const fromEvent: number[] = [];
   const fromKafka: number[] = [];
-  const db = new pg.Client({ connectionString: env.sessionsDatabaseUrl });
-  await db.connect();
+  const db = new pg.Pool({ connectionString: env.sessionsDatabaseUrl, max: 4 });
   try {
     await pool(Array.from({ length: n }, (_, i) => i), 4, async () => {
       const userId = `mail-${randomUUID()}`;

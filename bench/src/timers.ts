@@ -7,6 +7,20 @@ import { summarize } from './stats';
 const MARGIN_S = 20;
 const CHUNKS = 10;
 const CONCURRENCY = 8;
+const PROBE = 40;
+
+/** Runs fn `count` times, CONCURRENCY at a time (closed loop: this is set-up, not the measurement). */
+async function inParallel(count: number, fn: () => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        next++;
+        await fn();
+      }
+    }),
+  );
+}
 
 /** RSS of the sessions worker: its /proc entry when the stack is ours, else its /metrics. */
 export async function sessionsWorkerRss(env: StackEnv): Promise<number> {
@@ -20,46 +34,52 @@ const mb = (b: number) => Math.round(b / 2 ** 20);
  * Timer lateness and worker memory: n sessions started by new users (POST /api/sessions), all live at once, with
  * staggered short durations so that their deadlines fall over a window of ~windowRatio × the creation time after
  * the last start. The plan's freemium length (fractional minutes) is set before each tenth of the starts: early
- * sessions get longer durations than late ones. Lateness = the moment the expiry was written to the read model
- * (`updated_at`, set by the same UPDATE that sets status 'expired') − `expires_at`. (`ended_at` is no use here: the
- * workflow writes min(now, expires_at), i.e. the deadline itself.) The sessions worker's RSS is read before the
- * first start and with all n live; per live session = growth / sessions that became live in between.
+ * sessions get longer durations than late ones. n is what the time left allows (from a probe of PROBE starts that
+ * measures the start rate; they keep the 60-minute plan, stay live and are not timed), between minN and maxN.
+ * Lateness = the moment the expiry was written to the read model (`updated_at`, set by the same UPDATE that sets
+ * status 'expired') − `expires_at`. (`ended_at` is no use here: the workflow writes min(now, expires_at), i.e. the
+ * deadline itself.) The sessions worker's RSS is read before the probe and with all of them live; per live session =
+ * growth / sessions that became live in between.
  */
-export async function timerLateness(env: StackEnv, o: { n: number; startsPerSecond: number; windowRatio: number; rssAtStackStart: number }) {
+export async function timerLateness(env: StackEnv, o: { secondsLeft: number; minN: number; maxN: number; forceN?: number; windowRatio: number; rssAtStackStart: number }) {
   const db = new pg.Client({ connectionString: env.sessionsDatabaseUrl });
   await db.connect();
   const liveCount = async () => (await db.query(`SELECT count(*)::int AS n FROM sessions WHERE status = 'active'`)).rows[0].n as number;
   try {
     const liveBefore = await liveCount();
     const rssBefore = await sessionsWorkerRss(env);
+    const probeStarted = Date.now();
+    await inParallel(PROBE, () => startFor(env, `timer-probe-${randomUUID()}`).then(() => undefined));
+    const probeRate = PROBE / ((Date.now() - probeStarted) / 1000);
+    // creation + margin + deadline window (+ a chunk of spread and a tail for the last expiries) must fit
+    const creationFits = (o.secondsLeft - (Date.now() - probeStarted) / 1000 - MARGIN_S - 20) / (1 + o.windowRatio + 1 / CHUNKS);
+    const fit = Math.floor(probeRate * creationFits);
+    const n = o.forceN ?? Math.min(o.maxN, Math.max(o.minN, fit));
+    const note =
+      fit >= o.maxN
+        ? `${o.maxN.toLocaleString('en')} live sessions fit the budget`
+        : `${o.maxN.toLocaleString('en')} live sessions do not fit in the budget: at ${probeRate.toFixed(1)} starts/s creating them alone takes ${Math.round(o.maxN / probeRate / 60)} min; ran ${n}` +
+          (fit < n ? ` (the floor asked for; over the budget by ~${Math.round(((n - fit) / probeRate) * (1 + o.windowRatio))} s)` : ' (what fits the budget)');
+    process.stderr.write(`  timers: ${note}\n`);
     const ids: string[] = [];
     const durations: number[] = [];
     const samples: Array<{ live: number; rss_mb: number }> = [{ live: liveBefore, rss_mb: mb(rssBefore) }];
-    let rate = o.startsPerSecond;
-    const chunk = Math.ceil(o.n / CHUNKS);
+    let rate = probeRate;
+    const chunk = Math.ceil(n / CHUNKS);
     const t0 = Date.now();
-    let creationEstimate = o.n / rate;
-    for (let c = 0; c < CHUNKS && ids.length < o.n; c++) {
+    let creationEstimate = n / rate;
+    for (let c = 0; c < CHUNKS && ids.length < n; c++) {
       const elapsed = (Date.now() - t0) / 1000;
       if (ids.length > 0) rate = ids.length / elapsed;
-      const remaining = ((o.n - ids.length) / rate) * 1.15; // a little slack: every session must still be live at the end
+      const remaining = ((n - ids.length) / rate) * 1.15; // a little slack: every session must still be live at the end
       if (c === 0) creationEstimate = remaining;
       const seconds = remaining + MARGIN_S + (c / CHUNKS) * o.windowRatio * creationEstimate;
       durations.push(Math.round(seconds));
       await setDefaultPlan(env, seconds / 60);
-      const todo = Math.min(chunk, o.n - ids.length);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < todo) {
-            next++;
-            ids.push((await startFor(env, `timer-${randomUUID()}`)).id);
-          }
-        }),
-      );
+      await inParallel(Math.min(chunk, n - ids.length), async () => void ids.push((await startFor(env, `timer-${randomUUID()}`)).id));
       const live = await liveCount();
       samples.push({ live, rss_mb: mb(await sessionsWorkerRss(env)) });
-      process.stderr.write(`  timers: ${ids.length}/${o.n} started (${(ids.length / ((Date.now() - t0) / 1000)).toFixed(1)}/s), ${live} live, duration ${Math.round(seconds)} s, worker RSS ${samples.at(-1)!.rss_mb} MB\n`);
+      process.stderr.write(`  timers: ${ids.length}/${n} started (${(ids.length / ((Date.now() - t0) / 1000)).toFixed(1)}/s), ${live} live, duration ${Math.round(seconds)} s, worker RSS ${samples.at(-1)!.rss_mb} MB\n`);
     }
     const createdSeconds = (Date.now() - t0) / 1000;
     const livePeak = await liveCount();
@@ -79,6 +99,8 @@ export async function timerLateness(env: StackEnv, o: { n: number; startsPerSeco
     const { rows } = await db.query(`SELECT status, extract(epoch FROM (updated_at - expires_at)) * 1000 AS late_ms FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
     const expired = rows.filter((r) => r.status === 'expired');
     return {
+      note,
+      probe: { sessions: PROBE, starts_per_s: Math.round(probeRate * 10) / 10 },
       sessions: ids.length,
       live_together: stillLive,
       durations_s: durations,

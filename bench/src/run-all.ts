@@ -212,7 +212,7 @@ async function main() {
       { what: `notifications: ${burst.requested} at once → SMTP (${burst.delivered_per_s}/s)`, ...pick(burst.latency) },
     ]);
     const w = timers.worker;
-    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session`);
+    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session (sticky cache ${w.sticky_cache_workflows} workflows, 2 per new user's session)`);
     console.log(`timers: ${timers.note}; ${timers.live_together} live together, ${timers.expired} expired, ${timers.not_expired} not`);
     console.log(`machine: ${CORES} cores, ${Math.round(result.machine.cpu_share_used_by_others * 100)} % of its CPU used by other processes during the run`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)}\nwrote ${path.relative(process.cwd(), chart)}\n(${result.wall_seconds} s, stack start ${stackSeconds} s)`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
 import pg from 'pg';
 import { descendantPid, rssBytes } from './cpu';
 import { setDefaultPlan, startFor, workerRssBytes, type StackEnv } from './scenarios';
@@ -118,6 +119,9 @@ export async function timerLateness(env: StackEnv, o: { secondsLeft: number; min
         rss_mb_peak: mb(rssPeak),
         live_peak: livePeak,
         kb_per_live_session: Math.round((rssPeak - rssBefore) / 1024 / Math.max(1, livePeak - liveBefore)),
+        // The SDK's default sticky cache (workflows kept in memory; a new user's live session holds two: gate and
+        // session). Past it, workflows are evicted and RSS stops growing with live sessions.
+        sticky_cache_workflows: Math.max(Math.floor(((v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200) * 600) / 1024), 10),
         samples,
       },
     };

@@ -25,7 +25,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       const consumer = createIdempotentConsumer({
         kafka,
         pool,
-        groupId: 'notifications',
+        groupId: config.KAFKA_CONSUMER_GROUP,
         topics: intakeTopics,
         logger,
         handler: takeIn,
@@ -39,7 +39,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       // Delivery: a dispatcher loop (replicas share the work through SKIP LOCKED claims).
       const email = config.SMTP_URL ? createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }) : null;
       if (!email) logger.warn('SMTP_URL is not set: email notifications are not sent');
-      const dispatch = { pool, email, discord: { allowLocal: config.DISCORD_ALLOW_LOCAL } };
+      const dispatch = { pool, email, discord: { allowLocal: config.DISCORD_ALLOW_LOCAL }, staleClaimMs: config.STALE_CLAIM_MS };
       let dispatching: Promise<unknown> | null = null;
       const kick = () => {
         dispatching ??= dispatchDue(dispatch)
@@ -71,7 +71,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
           api.mount(app, '/admin', adminRoutes(pool, config.JWT_SECRET));
         },
       });
-      registerConsumerLagMetrics(registry, admin, 'notifications', intakeTopics);
+      registerConsumerLagMetrics(registry, admin, config.KAFKA_CONSUMER_GROUP, intakeTopics);
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
       logger.info({ url: server.url }, 'notifications listening');

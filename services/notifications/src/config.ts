@@ -8,6 +8,10 @@ export const notificationsConfigSchema = baseServiceSchema.extend({
   EMAIL_FROM: z.string().default('Hourglass <no-reply@hourglass.local>'),
   /** Test/dev only: accept http://127.0.0.1 Discord webhook URLs (a local receiver). */
   DISCORD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Kafka consumer group of the intake (one per deployment; a drill or a blue/green copy uses its own). */
+  KAFKA_CONSUMER_GROUP: z.string().min(1).default('notifications'),
+  /** A claim older than this is taken to belong to a dispatcher that died: the message is sent again (same Message-ID). */
+  STALE_CLAIM_MS: z.coerce.number().int().positive().default(60_000),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
 });
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;

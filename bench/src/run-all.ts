@@ -29,7 +29,7 @@ const rates: Record<string, number[]> = {
   L3: [2, 5, 10, 25, 50, 100],
 };
 const IDLE_SECONDS = 5;
-const WINDOW_RATIO = 0.5; // timer deadlines fall over half the time it took to start the sessions
+const WINDOW_RATIO = 2; // timer deadlines fall over twice the time it took to start the sessions
 const CORES = os.cpus().length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,6 +123,7 @@ async function main() {
     // Timers last: as many live sessions as the rest of the budget allows (creation + a deadline window + margins).
     process.stderr.write(`timer lateness and worker memory (${Math.round(elapsed())} s)\n`);
     const timers = await timerLateness(env, {
+      endBy: began + (budgetSeconds - 20) * 1000,
       secondsLeft: budgetSeconds - elapsed() - 30,
       minN: 1000,
       maxN: 10_000,
@@ -212,7 +213,7 @@ async function main() {
       { what: `notifications: ${burst.requested} at once → SMTP (${burst.delivered_per_s}/s)`, ...pick(burst.latency) },
     ]);
     const w = timers.worker;
-    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session (sticky cache ${w.sticky_cache_workflows} workflows, 2 per new user's session)`);
+    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session overall, ${w.kb_per_live_session_within_cache ?? '—'} KB while the sticky cache (${w.sticky_cache_workflows} workflows, 2 per new user's session) had room`);
     console.log(`timers: ${timers.note}; ${timers.live_together} live together, ${timers.expired} expired, ${timers.not_expired} not`);
     console.log(`machine: ${CORES} cores, ${Math.round(result.machine.cpu_share_used_by_others * 100)} % of its CPU used by other processes during the run`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)}\nwrote ${path.relative(process.cwd(), chart)}\n(${result.wall_seconds} s, stack start ${stackSeconds} s)`);

@@ -15,4 +15,5 @@ export {
 export { SEARCH_ATTRIBUTES } from './search-attributes';
 export { findFreePort, findFreePorts, isPortFree, assertPortsFree } from './ports';
 export { devToken } from './tokens';
+export { serveStackControl, componentStates, type StackControl, type ComponentState } from './control';
 export { ComponentError, AbortedError, UsageError } from './errors';

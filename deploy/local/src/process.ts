@@ -42,6 +42,8 @@ export interface ManagedProcess {
   exit(): Exit | undefined;
   /** Graceful stop (stopSignal, then SIGKILL to the group after stopTimeoutMs). Idempotent. */
   stop(): Promise<void>;
+  /** Sends `signal` (default SIGKILL: a crash, for fault drills) to the whole group at once; resolves once it exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const live = new Map<number, string>();
@@ -155,7 +157,15 @@ export function startProcess(opts: SpawnOptions): ManagedProcess {
     return stopping;
   };
 
-  return { name: opts.name, pid, logFile: opts.logFile, exited, exit: () => exit, stop };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (!exit && pid > 0) {
+      writeFileSync(opts.logFile, `=== ${new Date().toISOString()} ${signal} sent to the group\n`, { flag: 'a' });
+      killGroup(pid, signal);
+    }
+    await exited;
+  };
+
+  return { name: opts.name, pid, logFile: opts.logFile, exited, exit: () => exit, stop, kill };
 }
 
 /**

@@ -25,7 +25,7 @@ export interface ServiceSpec {
   database: Database;
   /** A public API: its URL is handed to every process as `<NAME>_URL` and to tests as `HOURGLASS_<NAME>_URL`. */
   api?: boolean;
-  /** How many copies to run (default 1). Only the first replica's URL is published; there is no load balancer. */
+  /** How many copies to run (default 1). With more than one, an API's URL is its load balancer's (balancer.ts). */
   replicas?: number;
 }
 
@@ -85,9 +85,15 @@ export interface ServiceWiring {
   smtpUrl?: string;
 }
 
-export function apiUrls(instances: readonly ServiceInstance[], ports: Readonly<Record<string, number>>, host: string): Record<string, string> {
+/** Each API's published URL: its load balancer's when it has one (replicas), else its only instance's. */
+export function apiUrls(
+  instances: readonly ServiceInstance[],
+  ports: Readonly<Record<string, number>>,
+  host: string,
+  balancerPorts: Readonly<Record<string, number>> = {},
+): Record<string, string> {
   const urls: Record<string, string> = {};
-  for (const i of instances) if (i.spec.api && i.replica === 0) urls[urlEnvName(i.spec)] = `http://${host}:${ports[i.name]}`;
+  for (const i of instances) if (i.spec.api && i.replica === 0) urls[urlEnvName(i.spec)] = `http://${host}:${balancerPorts[i.spec.name] ?? ports[i.name]}`;
   return urls;
 }
 

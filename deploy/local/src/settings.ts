@@ -23,6 +23,10 @@ export const INFRA_PORTS = {
   smtp: { name: 'mail sink', env: 'HOURGLASS_SMTP_PORT', port: 1025 },
 } as const;
 
+/** With replicas, an API's load balancer listens on its port + 80 under `npm start` (sessions 4081, billing 4082…). */
+export const BALANCER_PORT_OFFSET = 80;
+export const balancerPortEnvName = (service: string) => `HOURGLASS_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_LB_PORT`;
+
 export type InfraPortKey = keyof typeof INFRA_PORTS;
 
 export const DEV_JWT_SECRET = 'hourglass-dev-secret';
@@ -40,6 +44,8 @@ export interface StackSettings {
   infraPorts: Record<InfraPortKey, number>;
   /** Port of each service instance, by instance name. */
   servicePorts: Record<string, number>;
+  /** With replicas: the port of each API's load balancer (balancer.ts), by service name; its URL is the API's URL. */
+  balancerPorts: Record<string, number>;
   /** Every service instance (ports and URLs exist for all of them)… */
   instances: ServiceInstance[];
   /** …and the ones to start (HOURGLASS_SERVICES). */
@@ -72,14 +78,21 @@ export async function resolveSettings(o: ResolveOptions): Promise<StackSettings>
   const infraKeys = Object.keys(INFRA_PORTS) as InfraPortKey[];
   const infraPorts = {} as Record<InfraPortKey, number>;
   const servicePorts: Record<string, number> = {};
+  const balancerPorts: Record<string, number> = {};
+  const balanced = replicas > 1 ? SERVICES.filter((spec) => spec.api) : [];
 
   if (o.mode === 'test') {
-    const free = await findFreePorts(infraKeys.length + instances.length);
+    const free = await findFreePorts(infraKeys.length + instances.length + balanced.length);
     infraKeys.forEach((k, i) => (infraPorts[k] = free[i]!));
     instances.forEach((s, i) => (servicePorts[s.name] = free[infraKeys.length + i]!));
+    balanced.forEach((spec, i) => (balancerPorts[spec.name] = free[infraKeys.length + instances.length + i]!));
   } else {
     for (const k of infraKeys) infraPorts[k] = parsePort(env[INFRA_PORTS[k].env], INFRA_PORTS[k].env) ?? INFRA_PORTS[k].port;
     for (const s of instances) servicePorts[s.name] = parsePort(env[s.portEnv], s.portEnv) ?? s.defaultPort;
+    for (const spec of balanced) {
+      const name = balancerPortEnvName(spec.name);
+      balancerPorts[spec.name] = parsePort(env[name], name) ?? spec.port + BALANCER_PORT_OFFSET;
+    }
   }
 
   const dataDir = o.dataDir ?? (env.HOURGLASS_DATA_DIR ? path.resolve(env.HOURGLASS_DATA_DIR) : path.join(o.repoRoot, '.hourglass'));
@@ -93,6 +106,7 @@ export async function resolveSettings(o: ResolveOptions): Promise<StackSettings>
     host: '127.0.0.1',
     infraPorts,
     servicePorts,
+    balancerPorts,
     instances,
     selected,
     deselected,
@@ -112,5 +126,6 @@ export function namedPorts(s: StackSettings): NamedPort[] {
     .filter((k) => k !== 'temporalUi' || s.temporalUi)
     .map((k) => ({ name: INFRA_PORTS[k].name, port: s.infraPorts[k], env: s.mode === 'start' ? INFRA_PORTS[k].env : undefined }));
   const services = s.selected.map((i) => ({ name: i.name, port: s.servicePorts[i.name]!, env: s.mode === 'start' ? i.portEnv : undefined }));
-  return [...infra, ...services];
+  const balancers = Object.entries(s.balancerPorts).map(([name, port]) => ({ name: `${name} load balancer`, port, env: s.mode === 'start' ? balancerPortEnvName(name) : undefined }));
+  return [...infra, ...services, ...balancers];
 }

@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { installChromium } from './components/chromium';
 import { installKafka, startKafka, type RunningKafka } from './components/kafka';
+import { startBalancer, type RunningBalancer } from './balancer';
 import { startMailSink, type RunningMailSink } from './components/mail-sink';
 import { installPostgres, startPostgres, type PostgresBinaries, type RunningPostgres } from './components/postgres';
 import { installStripeMock, startStripeMock, type RunningStripeMock } from './components/stripe-mock';
 import { installTemporal, startTemporal, type RunningTemporal } from './components/temporal';
 import { installTemporalTestServer } from './components/temporal-test-server';
 import type { Running, StartContext } from './components/types';
-import { AbortedError, asComponentError, ComponentError } from './errors';
+import { AbortedError, asComponentError, ComponentError, UsageError } from './errors';
 import { fail, ok, warn } from './output';
 import { assertPortsFree } from './ports';
 import { reapStale } from './process';
@@ -60,10 +61,20 @@ export interface Stack {
   testEnv: Record<string, string>;
   /** The dev mail sink, when SMTP_URL was not given. */
   mail: RunningMailSink | null;
+  /** With replicas: one load balancer per API, at the API's published URL. */
+  balancers: RunningBalancer[];
   /** Every log file, by process name. */
   logFiles: { name: string; file: string }[];
   /** Stops everything in reverse order: services, stripe-mock, Temporal, Kafka, Postgres. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Fault drills: takes one component down — `postgres`, `kafka`, `temporal`, `stripe-mock` or a service instance
+   * (`sessions`, `billing-worker`, …) — gracefully, or at once with SIGKILL to its process group (a crash). It stays
+   * down until startComponent. The fields above always name the current process.
+   */
+  stopComponent(name: string, how?: 'graceful' | 'SIGKILL'): Promise<void>;
+  /** Starts a component again with the same ports, data directory and wiring; resolves when it is ready. */
+  startComponent(name: string): Promise<void>;
 }
 
 export interface StartStackOptions {
@@ -109,21 +120,25 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
 
   const ctx: StartContext = { host: s.host, logDir: s.logDir, runDir: s.runDir, signal: opts.signal };
   const p = s.infraPorts;
-  const infra = await Promise.allSettled([
-    timed((r) => `postgres ready on ${s.host}:${r.port}`, () =>
-      startPostgres({ bins: installed.postgres, dataDir: path.join(s.dataDir, 'postgres'), port: p.postgres, ...s.postgres, databases: DATABASES }, ctx),
-    ),
-    timed((r) => `kafka ready on ${r.brokers}`, () =>
-      startKafka({ libs: installed.kafkaLibs, dataDir: path.join(s.dataDir, 'kafka'), port: p.kafka, controllerPort: p.kafkaController }, ctx),
-    ),
-    timed((r) => `temporal ready on ${r.address}${r.uiUrl ? ` (UI ${r.uiUrl})` : ''}`, () =>
-      startTemporal(
-        { bin: installed.temporal, dbFile: path.join(s.dataDir, 'temporal.db'), port: p.temporal, uiPort: s.temporalUi ? p.temporalUi : undefined, namespace: s.temporalNamespace },
-        ctx,
+  const infraStarters = {
+    postgres: () =>
+      timed((r) => `postgres ready on ${s.host}:${r.port}`, () =>
+        startPostgres({ bins: installed.postgres, dataDir: path.join(s.dataDir, 'postgres'), port: p.postgres, ...s.postgres, databases: DATABASES }, ctx),
       ),
-    ),
-    timed((r) => `stripe-mock ready on ${r.url}`, () => startStripeMock({ bin: installed.stripeMock, httpPort: p.stripe, httpsPort: p.stripeHttps }, ctx)),
-  ]);
+    kafka: () =>
+      timed((r) => `kafka ready on ${r.brokers}`, () =>
+        startKafka({ libs: installed.kafkaLibs, dataDir: path.join(s.dataDir, 'kafka'), port: p.kafka, controllerPort: p.kafkaController }, ctx),
+      ),
+    temporal: () =>
+      timed((r) => `temporal ready on ${r.address}${r.uiUrl ? ` (UI ${r.uiUrl})` : ''}`, () =>
+        startTemporal(
+          { bin: installed.temporal, dbFile: path.join(s.dataDir, 'temporal.db'), port: p.temporal, uiPort: s.temporalUi ? p.temporalUi : undefined, namespace: s.temporalNamespace },
+          ctx,
+        ),
+      ),
+    'stripe-mock': () => timed((r) => `stripe-mock ready on ${r.url}`, () => startStripeMock({ bin: installed.stripeMock, httpPort: p.stripe, httpsPort: p.stripeHttps }, ctx)),
+  };
+  const infra = await Promise.allSettled([infraStarters.postgres(), infraStarters.kafka(), infraStarters.temporal(), infraStarters['stripe-mock']()]);
   const names = ['postgres', 'kafka', 'temporal', 'stripe-mock'];
   const failures = infra.flatMap((r, i) => (r.status === 'rejected' ? [asComponentError(names[i]!, r.reason)] : []));
   if (failures.length > 0) {
@@ -142,6 +157,8 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     RunningStripeMock,
   ];
   const infraStopOrder: Running[][] = [[stripeMock, temporal], [kafka], [postgres]];
+  // What runs now, by name: startComponent replaces an entry (fault drills), stop() stops whatever is current.
+  const current = new Map<string, Running>([['postgres', postgres], ['kafka', kafka], ['temporal', temporal], ['stripe-mock', stripeMock]]);
 
   const databaseUrls = Object.fromEntries(DATABASES.map((db) => [db, postgres.url(db)])) as Record<Database, string>;
   // Email: the dev mail sink, unless the launcher was given a real SMTP_URL (then services inherit that).
@@ -150,35 +167,54 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     throw e;
   });
   if (mail) ok(`mail sink ready on ${mail.url} (messages in ${mail.dir})`);
-  const urls = apiUrls(s.instances, s.servicePorts, s.host);
+  const urls = apiUrls(s.instances, s.servicePorts, s.host, s.balancerPorts);
+  // With replicas, each API's URL is a load balancer over its replicas (started first: it answers 503 until one is up).
+  const balancers: RunningBalancer[] = [];
+  try {
+    for (const [name, port] of Object.entries(s.balancerPorts)) {
+      const upstreams = s.selected.filter((i) => i.spec.name === name).map((i) => `http://${s.host}:${s.servicePorts[i.name]}`);
+      if (upstreams.length === 0) continue;
+      const b = await startBalancer({ name, host: s.host, port, upstreams });
+      balancers.push(b);
+      ok(`${name} load balancer on ${b.url} → ${upstreams.join(', ')}`);
+    }
+  } catch (e) {
+    await Promise.all(balancers.map((b) => b.stop()));
+    await stopInOrder(infraStopOrder);
+    await mail?.stop();
+    throw asComponentError('load balancer', e);
+  }
+  const stopBalancers = () => Promise.all(balancers.map((b) => b.stop())).then(() => undefined);
   for (const d of s.deselected) warn(`${d.instance.name} skipped: ${d.reason}`);
   let started: { running: RunningService[]; skipped: SkippedService[] };
+  const serviceOptions = {
+    repoRoot: s.repoRoot,
+    host: s.host,
+    logDir: s.logDir,
+    runDir: s.runDir,
+    ports: s.servicePorts,
+    instances: s.selected,
+    signal: opts.signal,
+    wiring: {
+      nodeEnv: s.nodeEnv,
+      logLevel: s.logLevel,
+      jwtSecret: s.jwtSecret,
+      databaseUrls,
+      kafkaBrokers: kafka.brokers,
+      temporalAddress: temporal.address,
+      temporalNamespace: temporal.namespace,
+      stripeApiUrl: stripeMock.url,
+      apiUrls: urls,
+      filesDir: path.join(s.dataDir, 'files'),
+      temporalUiUrl: temporal.uiUrl,
+      ...(mail ? { smtpUrl: mail.url } : {}),
+    },
+  };
   try {
-    started = await startServices({
-      repoRoot: s.repoRoot,
-      host: s.host,
-      logDir: s.logDir,
-      runDir: s.runDir,
-      ports: s.servicePorts,
-      instances: s.selected,
-      signal: opts.signal,
-      wiring: {
-        nodeEnv: s.nodeEnv,
-        logLevel: s.logLevel,
-        jwtSecret: s.jwtSecret,
-        databaseUrls,
-        kafkaBrokers: kafka.brokers,
-        temporalAddress: temporal.address,
-        temporalNamespace: temporal.namespace,
-        stripeApiUrl: stripeMock.url,
-        apiUrls: urls,
-        filesDir: path.join(s.dataDir, 'files'),
-        temporalUiUrl: temporal.uiUrl,
-        ...(mail ? { smtpUrl: mail.url } : {}),
-      },
-    });
+    started = await startServices(serviceOptions);
   } catch (e) {
     if (!(e instanceof AbortedError)) opts.onFailure?.(e as Error);
+    await stopBalancers();
     await stopInOrder(infraStopOrder);
     await mail?.stop();
     throw e;
@@ -204,21 +240,63 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     ...(mail ? { HOURGLASS_MAIL_DIR: mail.dir } : {}),
   };
 
+  for (const r of started.running) current.set(r.name, r);
+  const serviceNames = started.running.map((r) => r.name);
+  const componentOf = (name: string): Running => {
+    const r = current.get(name);
+    if (!r) throw new UsageError(`no component ${name} in this stack; known: ${[...current.keys()].join(', ')}`);
+    return r;
+  };
+  const startComponent = async (name: string): Promise<void> => {
+    const r = componentOf(name);
+    if (!r.process.exit()) throw new UsageError(`${name} is still running: stop it first`);
+    if (name in infraStarters) {
+      current.set(name, await infraStarters[name as keyof typeof infraStarters]());
+    } else {
+      const instance = (r as RunningService).instance;
+      const again = await startServices({ ...serviceOptions, instances: [instance] });
+      current.set(name, again.running[0]!);
+    }
+  };
+  const stopComponent = async (name: string, how: 'graceful' | 'SIGKILL' = 'graceful'): Promise<void> => {
+    const r = componentOf(name);
+    const t0 = Date.now();
+    if (how === 'SIGKILL') await r.process.kill('SIGKILL');
+    else await r.stop();
+    ok(`${name} ${how === 'SIGKILL' ? 'killed (SIGKILL)' : 'stopped'}`, t0);
+  };
+
   let stopping: Promise<void> | undefined;
   return {
     settings: s,
     installed,
-    postgres,
-    kafka,
-    temporal,
-    stripeMock,
-    services: started.running,
+    get postgres() {
+      return current.get('postgres') as RunningPostgres;
+    },
+    get kafka() {
+      return current.get('kafka') as RunningKafka;
+    },
+    get temporal() {
+      return current.get('temporal') as RunningTemporal;
+    },
+    get stripeMock() {
+      return current.get('stripe-mock') as RunningStripeMock;
+    },
+    get services() {
+      return serviceNames.map((n) => current.get(n) as RunningService);
+    },
     skipped: [...s.deselected, ...started.skipped],
     databaseUrls,
     apiUrls: urls,
     testEnv,
     logFiles: [postgres, kafka, temporal, stripeMock, ...started.running].map((r) => ({ name: r.name, file: r.logFile })),
     mail,
-    stop: () => (stopping ??= stopInOrder([started.running, ...infraStopOrder]).then(() => mail?.stop())),
+    balancers,
+    stop: () =>
+      (stopping ??= stopInOrder([serviceNames, ['stripe-mock', 'temporal'], ['kafka'], ['postgres']].map((group) => group.map((n) => current.get(n)!)))
+        .then(stopBalancers)
+        .then(() => mail?.stop())),
+    stopComponent,
+    startComponent,
   };
 }

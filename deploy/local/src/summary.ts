@@ -18,6 +18,10 @@ export async function renderSummary(stack: Stack): Promise<string> {
     const url = `http://${s.host}:${s.servicePorts[i.name]}`;
     lines.push(`${pad(i.name)}${url}${skipped ? `   (not started: ${skipped.reason})` : ''}`);
   }
+  if (stack.balancers.length > 0) {
+    lines.push('', 'Load balancers (round-robin over the replicas; these are the APIs\' URLs)');
+    for (const b of stack.balancers) lines.push(`${pad(b.name)}${b.url} → ${b.upstreams.join(', ')}`);
+  }
   const sessionsUrl = stack.apiUrls.SESSIONS_URL;
   if (sessionsUrl) {
     lines.push('', 'Web');

@@ -5,7 +5,7 @@ import { ComponentError } from '../errors';
 
 /**
  * A development mail sink (npm `smtp-server`, in the launcher's own process): the notifications service sends its
- * email here, and each message is written to `<dataDir>/mail/<time>-<recipient>.eml` to be read with any mail
+ * email here, and each message is written to `<dataDir>/mail/<time>-<n>-<recipient>.eml` to be read with any mail
  * client or `cat`. Not started when SMTP_URL is already set (a real relay, or a benchmark's own server).
  */
 export interface RunningMailSink {
@@ -27,8 +27,9 @@ export async function startMailSink({ host, port, dir }: { host: string; port: n
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((r) => r.address).join(',').replace(/[^\w@.,-]/g, '_').slice(0, 100);
-        writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${to}.eml`), Buffer.concat(chunks));
+        // The sequence number keeps two messages to one recipient in the same millisecond apart (no overwrite).
         count++;
+        writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${count}-${to}.eml`), Buffer.concat(chunks));
         done();
       });
     },

@@ -3,6 +3,7 @@ import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'k
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
+import { isTransientFailure } from './transient';
 
 export interface HandledEvent<T extends TopicName = TopicName> {
   topic: T;
@@ -48,7 +49,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Consumes registry topics (read-committed) and applies each event's effect at most once per consumer group: the
  * processed_events mark and the handler's writes share one Postgres transaction. A failing handler is retried with
  * backoff; after maxAttempts — or at once for a message that cannot be decoded — the message goes to `<topic>.dlq`
- * with the error attached, and the partition moves on.
+ * with the error attached, and the partition moves on. A failure that is a dependency's unavailability (Postgres
+ * restarting, Temporal unreachable: transient.ts) does not count as an attempt: the partition waits until it is back,
+ * however long that takes, rather than dead-lettering good messages.
  */
 export function createIdempotentConsumer<T extends TopicName>(options: IdempotentConsumerOptions<T>): IdempotentConsumer {
   const { kafka, pool, groupId, topics, handler, logger, maxAttempts = 5, backoffMs = 200, onFatal } = options;
@@ -113,7 +116,10 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
     async start() {
       dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
       await dlq.connect();
-      consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
+      // A 10 s session: when a member dies (SIGKILL, lost host) the group hands its partitions to the others, and a
+      // restarted member can join, 10 s later rather than kafkajs' default 30 s. Handlers are short transactions and
+      // the retry loop heartbeats, so a live member is not dropped.
+      consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 10_000, heartbeatInterval: 3000 });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         logger.error({ err: payload.error, groupId, restart: payload.restart }, 'kafka consumer crashed');
         if (!payload.restart) onFatal?.(payload.error);
@@ -130,17 +136,25 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
             await deadLetter(topic, partition, message, e as Error, 0);
             return;
           }
-          for (let attempt = 1; ; attempt++) {
+          for (let attempt = 1, waits = 0; ; ) {
             try {
               await applyOnce(event);
               return;
             } catch (e) {
+              if (isTransientFailure(e)) {
+                waits++;
+                if (waits === 1 || waits % 10 === 0) logger.warn({ err: e, topic, eventId: event.eventId, waits }, 'a dependency is unavailable; waiting to apply the event');
+                await new Promise((r) => setTimeout(r, Math.min(5000, backoffMs * 2 ** Math.min(waits - 1, 5))));
+                await heartbeat();
+                continue;
+              }
               if (attempt >= maxAttempts) {
                 await deadLetter(topic, partition, message, e as Error, attempt);
                 return;
               }
               logger.warn({ err: e, topic, eventId: event.eventId, attempt }, 'event handler failed; retrying');
               await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+              attempt++;
               await heartbeat();
             }
           }

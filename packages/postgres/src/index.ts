@@ -33,6 +33,14 @@ export async function withTransaction<T>(
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const client = await pool.connect();
+    // A checked-out client has no 'error' listener of the pool's: if the connection dies between two queries
+    // (Postgres restarting), its 'error' event would be unhandled and end the process. The next query fails
+    // instead, and the broken client is destroyed on release rather than returned to the pool.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     const hooks: Array<() => void> = [];
     commitHooks.set(client, hooks);
     try {
@@ -42,13 +50,14 @@ export async function withTransaction<T>(
       for (const hook of hooks) hook();
       return result;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       const code = (e as { code?: string }).code;
       if ((code === '40001' || code === '40P01') && attempt < retries) continue;
       throw e;
     } finally {
       commitHooks.delete(client);
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 }

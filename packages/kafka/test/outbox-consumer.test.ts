@@ -175,19 +175,20 @@ describe('idempotent consumer', () => {
     expect(failures.get(flaky)).toBe(3);
   });
 
-  test('a dependency that stays unavailable for more than maxAttempts is waited out: one effect, nothing dead-lettered', async () => {
+  test('a dependency that stays unavailable for more than maxAttempts is waited out: applied once, not dead-lettered', async () => {
     const recipient = `r-${randomUUID()}`;
     await enqueue(recipient, 1);
     await relay().start();
     let calls = 0;
     const c = consume(async (r, eventId, client) => {
       // What pg throws while Postgres restarts (SQLSTATE 57P03), eight times in a row: more than maxAttempts (3).
-      if (++calls <= 8) throw Object.assign(new Error('the database system is starting up'), { code: '57P03' });
-      await client.query('INSERT INTO effects VALUES ($1, $2)', [eventId, r]);
+      // (The group reads the topic from the start: earlier tests' events pass through untouched.)
+      if (r === recipient && ++calls <= 8) throw Object.assign(new Error('the database system is starting up'), { code: '57P03' });
+      await client.query('INSERT INTO effects VALUES ($1, $2) ON CONFLICT DO NOTHING', [eventId, r]);
     }, 3);
     await c.start();
     await eventually(async () => (await effects(recipient)).length === 1, { what: 'the event applied once Postgres is back', timeoutMs: 60_000 });
+    // Dead-lettered after maxAttempts, it would have had 3 calls and no effect.
     expect(calls).toBe(9);
-    expect(c.stats()).toMatchObject({ processed: 1, deadLettered: 0 });
   });
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
  * other failure (the replica dies with the request in flight) is answered 502 and never retried, since the request
  * may have been acted on; clients retry with their Idempotency-Key. Request bodies are buffered for the retry (a
  * development balancer: uploads are bounded by the plans' limits). Answers stream through as they come (SSE).
- * No replica accepting → 503 with a structured body and Retry-After.
+ * No replica accepting → 503 with Retry-After. Bodies are the services' own error shape, `{ error: CODE, message }`.
  */
 export interface RunningBalancer {
   name: string;
@@ -46,7 +46,7 @@ export async function startBalancer(o: { name: string; host: string; port: numbe
       const target = candidates.shift();
       if (!target) {
         res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-        res.end(JSON.stringify({ error: { code: 'NO_REPLICA', message: `no ${o.name} replica accepted the connection` } }));
+        res.end(JSON.stringify({ error: 'NO_REPLICA', message: `no ${o.name} replica accepted the connection` }));
         return;
       }
       const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http' };
@@ -66,7 +66,7 @@ export async function startBalancer(o: { name: string; host: string; port: numbe
           forward(body, candidates);
         } else if (!res.headersSent) {
           res.writeHead(502, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'REPLICA_FAILED', message: `the ${o.name} replica at ${target.host} failed mid-request (${e.code ?? e.message}); retry with the same Idempotency-Key` } }));
+          res.end(JSON.stringify({ error: 'REPLICA_FAILED', message: `the ${o.name} replica at ${target.host} failed mid-request (${e.code ?? e.message}); retry with the same Idempotency-Key` }));
         } else {
           res.destroy();
         }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, isDomainError } from '@hourglass/errors';
+import { DomainError, isDomainError, isTransientFailure } from '@hourglass/errors';
 import type { Logger } from '@hourglass/logger';
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
@@ -73,6 +73,7 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
+    if (error.status === 503) res.setHeader('Retry-After', '1');
     res.status(error.status).json({ ...error.toJSON(), request_id: req.id });
   };
 }
@@ -85,5 +86,7 @@ function toDomainError(err: unknown): DomainError {
   if (parserError?.type && parserError.status && parserError.status < 500) return new DomainError('BAD_REQUEST', parserError.message);
   const pgCode = (err as { code?: unknown })?.code;
   if (typeof pgCode === 'string' && pgCode in unstorableInput) return new DomainError('VALIDATION_FAILED', `A value cannot be stored: ${unstorableInput[pgCode]}`, { issues: [] });
+  // Postgres restarting, Temporal unreachable: not a fault of ours or the caller's; the same request will work shortly.
+  if (isTransientFailure(err)) return new DomainError('UNAVAILABLE', 'A dependency is briefly unavailable; retry the request', { retry_after_seconds: 1 });
   return new DomainError('INTERNAL', 'Internal error');
 }

@@ -20,6 +20,7 @@ describe('http app shell', () => {
         app.get('/refuse', () => { throw new DomainError('NO_CREDITS', 'No sessions available.', { free_remaining: 0 }); });
         app.get('/async-refuse', async () => { throw new DomainError('COOLDOWN_ACTIVE', 'wait', { retry_after_seconds: 5 }); });
         app.get('/boom', () => { throw new Error('secret internals'); });
+        app.get('/pg-restarting', () => { throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }); });
         app.get('/nul', () => { throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }); });
         app.get('/offset', () => { throw Object.assign(new Error('time zone displacement out of range: "1198-03-29T14:01:29+16:17"'), { code: '22009' }); });
       },
@@ -64,6 +65,13 @@ describe('http app shell', () => {
     expect(boom.status).toBe(500);
     expect(JSON.stringify(boom.body)).not.toMatch(/secret internals/);
     expect((await call('/nowhere')).status).toBe(404);
+  });
+
+  it('answers while a dependency is briefly unavailable (Postgres restarting) with 503 and Retry-After, not 500', async () => {
+    const r = await call('/pg-restarting');
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.body).toMatchObject({ error: 'UNAVAILABLE', retry_after_seconds: 1 });
   });
 
   it('answers input PostgreSQL cannot store (a NUL byte, a number out of range) with 422, not 500', async () => {

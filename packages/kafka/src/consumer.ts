@@ -3,7 +3,7 @@ import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'k
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
-import { isTransientFailure } from './transient';
+import { isTransientFailure } from '@hourglass/errors';
 
 export interface HandledEvent<T extends TopicName = TopicName> {
   topic: T;
@@ -50,7 +50,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * processed_events mark and the handler's writes share one Postgres transaction. A failing handler is retried with
  * backoff; after maxAttempts — or at once for a message that cannot be decoded — the message goes to `<topic>.dlq`
  * with the error attached, and the partition moves on. A failure that is a dependency's unavailability (Postgres
- * restarting, Temporal unreachable: transient.ts) does not count as an attempt: the partition waits until it is back,
+ * restarting, Temporal unreachable: @hourglass/errors isTransientFailure) does not count as an attempt: the partition waits until it is back,
  * however long that takes, rather than dead-lettering good messages.
  */
 export function createIdempotentConsumer<T extends TopicName>(options: IdempotentConsumerOptions<T>): IdempotentConsumer {

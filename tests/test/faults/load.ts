@@ -175,7 +175,8 @@ export class Load {
           /* not JSON */
         }
         if (res.status < 500 && res.status !== 429) return { status: res.status, body };
-        failure = `${what} ${res.status}${(body as { error?: string })?.error ? ` ${(body as { error: string }).error}` : ''}`;
+        const code = (body as { error?: unknown } | undefined)?.error;
+        failure = `${what} ${res.status}${typeof code === 'string' ? ` ${code}` : ''}`;
       } catch (e) {
         const err = e as Error & { cause?: { code?: string } };
         failure = `${what} ${err.cause?.code ?? err.name}`;

@@ -10,3 +10,6 @@ export { sessionStates, type SessionAction, type Transition } from './workflows/
 
 /** Path of the workflow code for `Worker.create({ workflowsPath })` / `bundleWorkflowCode`. */
 export const workflowsPath = require.resolve('./workflows');
+
+/** Workflow interceptor modules for `Worker.create({ interceptors: { workflowModules } })`: trace ids (interceptors.ts). */
+export const workflowInterceptorModules = [require.resolve('./interceptors')];

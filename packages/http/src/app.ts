@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@hourglass/logger';
+import { withTraceId, type Logger } from '@hourglass/logger';
 import { z } from 'zod';
 import { errorHandler, methodHandler, notFoundHandler } from './errors';
 import { serveDocs } from './docs';
@@ -87,6 +87,9 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
       },
     }),
   );
+  // The request id is the trace id of everything this request sets going (logs, workflows, events). Set after the
+  // body parser: it calls next() from the request stream's callbacks, which would not carry the context on.
+  app.use((req: Request, _res: Response, next: NextFunction) => withTraceId(req.id, next));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });

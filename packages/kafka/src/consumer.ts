@@ -4,6 +4,7 @@ import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from
 import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
 import { isTransientFailure } from '@hourglass/errors';
+import { TRACE_HEADER, withTraceId } from '@hourglass/logger';
 
 export interface HandledEvent<T extends TopicName = TopicName> {
   topic: T;
@@ -87,6 +88,7 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
     });
     if (applied) counts.processed++;
     else counts.duplicates++;
+    logger.info({ topic: event.topic, eventId: event.eventId, groupId }, applied ? 'event applied' : 'event already applied: skipped');
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, attempts: number): Promise<void> {
@@ -138,7 +140,8 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
           }
           for (let attempt = 1, waits = 0; ; ) {
             try {
-              await applyOnce(event);
+              // The handler runs in the trace of the work that published the event (logs, events it enqueues).
+              await withTraceId(event.headers[TRACE_HEADER], () => applyOnce(event));
               return;
             } catch (e) {
               if (isTransientFailure(e)) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
 import { encodeEvent, keyOf, type EventInit, type TopicName } from '@hourglass/proto';
+import { currentTraceId, TRACE_HEADER } from '@hourglass/logger';
 import type { KafkaClient } from './client';
 
 export interface EnqueueOptions {
@@ -22,8 +23,10 @@ export async function enqueueEvent<T extends TopicName>(tx: PoolClient, topic: T
     'event-type': topic,
     'occurred-at': new Date().toISOString(),
     'content-type': 'application/x-protobuf',
-    ...(options.traceId ? { 'trace-id': options.traceId } : {}),
   };
+  // The trace of the work that caused the event (an HTTP request, a workflow, an event consumed), if any.
+  const traceId = options.traceId ?? currentTraceId();
+  if (traceId) headers[TRACE_HEADER] = traceId;
   await tx.query(`INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`, [
     eventId,
     topic,

@@ -1,4 +1,7 @@
 import pino, { type Logger } from 'pino';
+import { currentTraceId } from './trace';
+
+export { currentTraceId, withTraceId, TRACE_HEADER } from './trace';
 
 export type { Logger };
 
@@ -9,13 +12,17 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
-/** JSON lines to stdout; every line carries the service name. Request/workflow ids are added by child loggers. */
+/** JSON lines to stdout; every line carries the service name, and the current trace id (trace.ts) when there is one. */
 export function createLogger({ service, level = 'info', base = {} }: LoggerOptions): Logger {
   return pino({
     level,
     base: { service, pid: process.pid, ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    mixin: () => {
+      const traceId = currentTraceId();
+      return traceId ? { trace_id: traceId } : {};
+    },
     redact: { paths: ['req.headers.authorization', 'authorization', '*.password', '*.secret'], censor: '[redacted]' },
   });
 }

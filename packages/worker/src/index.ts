@@ -2,6 +2,9 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool, type Pool } from '@hourglass/postgres';
+import { traceActivityInterceptor } from './tracing';
+
+export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './tracing';
 
 export interface WorkerProcessOptions {
   service: string;
@@ -12,8 +15,10 @@ export interface WorkerProcessOptions {
   migrate: () => Promise<void>;
   /** The activities, built from the process's pool. */
   activities: (pool: Pool) => object;
-  /** Workflow code, for the one worker that runs workflows. */
+  /** Workflow code, for the one worker that runs workflows… */
   workflowsPath?: string;
+  /** …and its interceptor modules (trace ids on to activities and children). */
+  workflowInterceptorModules?: string[];
 }
 
 let runtimeInstalled = false;
@@ -45,6 +50,10 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         taskQueue: o.taskQueue,
         activities: o.activities(pool),
         ...(o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
+        interceptors: {
+          activity: [traceActivityInterceptor(o.logger)],
+          ...(o.workflowInterceptorModules ? { workflowModules: o.workflowInterceptorModules } : {}),
+        },
       });
       running = worker.run().catch((err) => {
         o.logger.fatal({ err }, 'worker stopped with an error');

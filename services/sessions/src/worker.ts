@@ -1,6 +1,6 @@
 import { runProcess } from '@hourglass/lifecycle';
 import { createLogger } from '@hourglass/logger';
-import { taskQueues, workflowsPath } from '@hourglass/workflows';
+import { taskQueues, workflowInterceptorModules, workflowsPath } from '@hourglass/workflows';
 import { createWorkerProcess } from '@hourglass/worker';
 import { createSessionsActivities } from './adapters/activities';
 import { createPackActivities } from './adapters/pack-activities';
@@ -19,6 +19,7 @@ runProcess('sessions-worker', () => {
       config,
       taskQueue: taskQueues.sessions,
       workflowsPath,
+      workflowInterceptorModules,
       migrate: () => runMigrations(config.DATABASE_URL, logger),
       activities: (pool) => ({ ...createSessionsActivities({ pool }), ...createPackActivities({ pool }) }),
     }),

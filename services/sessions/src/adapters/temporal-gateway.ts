@@ -8,6 +8,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, type ErrorCode } from '@hourglass/errors';
+// The tracing module alone: the worker package's index loads the native worker runtime, which an API does not need.
+import { traceClientInterceptor } from '@hourglass/worker/src/tracing';
 import {
   cancelPackSessionUpdate,
   completePackSessionUpdate,
@@ -56,7 +58,8 @@ export interface WorkflowGateway {
 
 export async function connectWorkflowGateway({ address, namespace }: { address: string; namespace: string }): Promise<WorkflowGateway> {
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  // Every start, update and signal carries the current trace id (the HTTP request's, or the consumed event's).
+  const client = new Client({ connection, namespace, interceptors: { workflow: [traceClientInterceptor()] } });
 
   const gateStart = (userId: string) =>
     new WithStartWorkflowOperation('userGateWorkflow', {

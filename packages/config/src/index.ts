@@ -1,11 +1,8 @@
 import { z } from 'zod';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error';
+
+export { ConfigError };
 
 /**
  * Parses configuration once at start-up. Every process builds one typed config object from its environment
@@ -45,8 +42,16 @@ export const baseServiceSchema = z.object({
   KAFKA_BROKERS: fields.kafkaBrokers,
   TEMPORAL_ADDRESS: fields.temporalAddress,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** mTLS to Temporal (Temporal Cloud, or a cluster that requires it): paths of PEM files, e.g. a mounted secret. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /** The server's CA, when it is not a public one; and the name to verify, when it differs from the address's host. */
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   JWT_SECRET: fields.secret,
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceSchema>;
+
+export { temporalTls, type TemporalTls, type TemporalTlsSettings } from './temporal-tls';
 
 export { z };

@@ -1,4 +1,5 @@
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { temporalTls, type TemporalTlsSettings } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool, type Pool } from '@hourglass/postgres';
@@ -9,7 +10,7 @@ export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './t
 export interface WorkerProcessOptions {
   service: string;
   logger: Logger;
-  config: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; PORT: number; HOST: string };
+  config: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; PORT: number; HOST: string } & TemporalTlsSettings;
   taskQueue: string;
   /** Runs the service's migrations before the worker polls (activities need the schema). */
   migrate: () => Promise<void>;
@@ -43,7 +44,7 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
       }
       await o.migrate();
       pool = createPool({ connectionString: o.config.DATABASE_URL, applicationName: o.service });
-      connection = await NativeConnection.connect({ address: o.config.TEMPORAL_ADDRESS });
+      connection = await NativeConnection.connect({ address: o.config.TEMPORAL_ADDRESS, tls: temporalTls(o.config) });
       worker = await Worker.create({
         connection,
         namespace: o.config.TEMPORAL_NAMESPACE,

@@ -10,6 +10,7 @@ import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
+import { temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
 import { sessionAdminRoutes } from './http/admin-routes';
 import { demoRoutes } from './http/demo-routes';
@@ -44,7 +45,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       await relay.start();
       stops.unshift(() => relay.stop());
 
-      const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+      const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, tls: temporalTls(config) });
       stops.unshift(() => gateway.close());
       const packDeps = { pool, gateway, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
       // Credits that arrive wake the user's gate, so a waiting auto-start happens as soon as the cooldown allows.

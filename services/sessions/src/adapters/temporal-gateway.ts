@@ -7,6 +7,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { TemporalTls } from '@hourglass/config';
 import { DomainError, type ErrorCode } from '@hourglass/errors';
 // The tracing module alone: the worker package's index loads the native worker runtime, which an API does not need.
 import { traceClientInterceptor } from '@hourglass/worker/src/tracing';
@@ -56,8 +57,8 @@ export interface WorkflowGateway {
   close(): Promise<void>;
 }
 
-export async function connectWorkflowGateway({ address, namespace }: { address: string; namespace: string }): Promise<WorkflowGateway> {
-  const connection = await Connection.connect({ address });
+export async function connectWorkflowGateway({ address, namespace, tls }: { address: string; namespace: string; tls?: TemporalTls }): Promise<WorkflowGateway> {
+  const connection = await Connection.connect({ address, tls });
   // Every start, update and signal carries the current trace id (the HTTP request's, or the consumed event's).
   const client = new Client({ connection, namespace, interceptors: { workflow: [traceClientInterceptor()] } });
 

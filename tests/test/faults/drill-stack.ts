@@ -1,3 +1,4 @@
+import type { ComponentState } from '@hourglass/local-stack';
 import { stack } from '@hourglass/testing';
 
 /**
@@ -18,12 +19,8 @@ export interface DrillEnv {
   logDir: string;
 }
 
-export interface ComponentState {
-  name: string;
-  pid: number;
-  running: boolean;
-  exit: string | null;
-}
+// What the control surface answers (deploy/local/src/control.ts).
+export type { ComponentState } from '@hourglass/local-stack';
 
 export interface StackControl {
   components(): Promise<ComponentState[]>;

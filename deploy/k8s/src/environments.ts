@@ -11,6 +11,11 @@ export interface Environment {
   postgres: { instances: number; storage: string };
   kafka: { replicas: number; storage: string; partitions: number; replicationFactor: number; minInsync: number };
   logLevel: string;
+  /**
+   * Where Temporal is. `tls` mounts the `temporal-client-tls` secret (kubernetes.io/tls) into every process that
+   * talks to Temporal and points TEMPORAL_TLS_CERT/KEY at it: Temporal Cloud requires mTLS.
+   */
+  temporal: { address: string; namespace: string; tls: boolean };
 }
 
 export const environments: Environment[] = [
@@ -23,6 +28,8 @@ export const environments: Environment[] = [
     postgres: { instances: 1, storage: '5Gi' },
     kafka: { replicas: 1, storage: '10Gi', partitions: 3, replicationFactor: 1, minInsync: 1 },
     logLevel: 'debug',
+    // The Temporal Helm chart inside the cluster, plain gRPC.
+    temporal: { address: 'temporal-frontend.temporal.svc:7233', namespace: 'hourglass', tls: false },
   },
   {
     name: 'prod',
@@ -33,5 +40,7 @@ export const environments: Environment[] = [
     postgres: { instances: 3, storage: '100Gi' },
     kafka: { replicas: 3, storage: '200Gi', partitions: 24, replicationFactor: 3, minInsync: 2 },
     logLevel: 'info',
+    // Temporal Cloud (replace `example` with your account id), mTLS with the client certificate in temporal-client-tls.
+    temporal: { address: 'hourglass.example.tmprl.cloud:7233', namespace: 'hourglass.example', tls: true },
   },
 ];

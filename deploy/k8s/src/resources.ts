@@ -29,19 +29,23 @@ interface ProcessSpec {
   kind: 'api' | 'worker';
   /** Task queue a worker polls (its HPA scales on this queue's backlog). */
   taskQueue?: string;
+  /** Connects to Temporal (a worker, or the sessions API's workflow client): gets the mTLS client certificate. */
+  temporal: boolean;
   secrets: string[];
 }
 
 export const PROCESSES: ProcessSpec[] = [
-  { name: 'sessions', service: 'sessions', kind: 'api', secrets: ['JWT_SECRET', 'FILE_URL_SECRET'] },
-  { name: 'sessions-worker', service: 'sessions', kind: 'worker', taskQueue: 'sessions', secrets: ['JWT_SECRET'] },
-  { name: 'billing', service: 'billing', kind: 'api', secrets: ['JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYPAL_WEBHOOK_ID', 'WOOCOMMERCE_WEBHOOK_SECRET'] },
-  { name: 'billing-worker', service: 'billing', kind: 'worker', taskQueue: 'billing', secrets: ['JWT_SECRET'] },
-  { name: 'notifications', service: 'notifications', kind: 'api', secrets: ['JWT_SECRET', 'SMTP_URL'] },
+  { name: 'sessions', service: 'sessions', kind: 'api', temporal: true, secrets: ['JWT_SECRET', 'FILE_URL_SECRET'] },
+  { name: 'sessions-worker', service: 'sessions', kind: 'worker', taskQueue: 'sessions', temporal: true, secrets: ['JWT_SECRET'] },
+  { name: 'billing', service: 'billing', kind: 'api', temporal: false, secrets: ['JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYPAL_WEBHOOK_ID', 'WOOCOMMERCE_WEBHOOK_SECRET'] },
+  { name: 'billing-worker', service: 'billing', kind: 'worker', taskQueue: 'billing', temporal: true, secrets: ['JWT_SECRET'] },
+  { name: 'notifications', service: 'notifications', kind: 'api', temporal: false, secrets: ['JWT_SECRET', 'SMTP_URL'] },
 ];
 
 const labelsOf = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'hourglass' });
 const dbCluster = (service: Service_) => `${service}-db`;
+const TEMPORAL_TLS_DIR = '/etc/temporal-tls';
+const usesTemporalTls = (env: Environment, p: ProcessSpec) => p.temporal && env.temporal.tls;
 const image = (env: Environment, p: { service: Service_ }) => `${REGISTRY}/${p.service}:${env.imageTag}`;
 
 /** DATABASE_URL from the CNPG-generated `<cluster>-app` secret; secrets by reference, never by value. */
@@ -56,24 +60,41 @@ function envOf(p: { service: Service_; name: string; secrets: string[] }): IEnvV
 
 function container(env: Environment, p: ProcessSpec): IContainer {
   const size = p.kind === 'api' ? env.api : env.worker;
+  const volumeMounts = [
+    ...(p.name === 'sessions' ? [{ name: 'files', mountPath: '/data/files' }] : []),
+    ...(usesTemporalTls(env, p) ? [{ name: 'temporal-tls', mountPath: TEMPORAL_TLS_DIR, readOnly: true }] : []),
+  ];
   return {
     name: p.name,
     image: image(env, p),
     args: p.kind === 'api' ? ['src/main.ts'] : ['src/worker.ts'],
     ports: [{ name: 'http', containerPort: PORT }],
     envFrom: [{ configMapRef: { name: 'hourglass-config' } }],
-    env: envOf(p),
+    env: [
+      ...envOf(p),
+      ...(usesTemporalTls(env, p)
+        ? [
+            { name: 'TEMPORAL_TLS_CERT', value: `${TEMPORAL_TLS_DIR}/tls.crt` },
+            { name: 'TEMPORAL_TLS_KEY', value: `${TEMPORAL_TLS_DIR}/tls.key` },
+          ]
+        : []),
+    ],
     resources: { requests: { cpu: size.cpu, memory: size.memory }, limits: { cpu: size.cpuLimit, memory: size.memoryLimit } },
     readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
     livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 6 },
     startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 60 },
     securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: { drop: ['ALL'] } },
-    ...(p.name === 'sessions' ? { volumeMounts: [{ name: 'files', mountPath: '/data/files' }] } : {}),
+    ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
   };
 }
 
 function deployment(env: Environment, p: ProcessSpec): Deployment {
   const size = p.kind === 'api' ? env.api : env.worker;
+  const volumes = [
+    ...(p.name === 'sessions' ? [{ name: 'files', persistentVolumeClaim: { claimName: 'session-files' } }] : []),
+    // Created by the operator (kubectl create secret tls temporal-client-tls …); the pod waits for it.
+    ...(usesTemporalTls(env, p) ? [{ name: 'temporal-tls', secret: { secretName: 'temporal-client-tls' } }] : []),
+  ];
   return new Deployment({
     metadata: { name: p.name, namespace: NAMESPACE, labels: labelsOf(p.name) },
     spec: {
@@ -88,7 +109,7 @@ function deployment(env: Environment, p: ProcessSpec): Deployment {
           terminationGracePeriodSeconds: p.kind === 'worker' ? 60 : 30,
           containers: [container(env, p)],
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labelsOf(p.name) } }],
-          ...(p.name === 'sessions' ? { volumes: [{ name: 'files', persistentVolumeClaim: { claimName: 'session-files' } }] } : {}),
+          ...(volumes.length > 0 ? { volumes } : {}),
         },
       },
     },
@@ -130,9 +151,9 @@ export function resources(env: Environment): Array<{ file: string; objects: Arra
       PORT: String(PORT),
       LOG_LEVEL: env.logLevel,
       KAFKA_BROKERS: `${KAFKA_CLUSTER}-kafka-bootstrap.${NAMESPACE}.svc:9092`,
-      // The Temporal Helm chart's frontend, or a Temporal Cloud endpoint (then also TLS client certs; README).
-      TEMPORAL_ADDRESS: 'temporal-frontend.temporal.svc:7233',
-      TEMPORAL_NAMESPACE: 'hourglass',
+      // The Temporal Helm chart's frontend (dev) or a Temporal Cloud endpoint with mTLS (prod); see environments.ts.
+      TEMPORAL_ADDRESS: env.temporal.address,
+      TEMPORAL_NAMESPACE: env.temporal.namespace,
       SESSIONS_URL: `http://sessions.${NAMESPACE}.svc`,
       BILLING_URL: `http://billing.${NAMESPACE}.svc`,
       NOTIFICATIONS_URL: `http://notifications.${NAMESPACE}.svc`,

@@ -77,3 +77,28 @@ test('each kustomization lists every file of its environment', () => {
     expect(k.resources.sort()).toEqual(readdirSync(path.join(root, env)).filter((f) => f !== 'kustomization.yaml').sort());
   }
 });
+
+test('prod talks to Temporal Cloud over mTLS: every Temporal client mounts the client certificate its env names; dev does not', () => {
+  const temporalClients = ['billing-worker', 'sessions', 'sessions-worker'];
+  for (const env of envs) {
+    const deployments = docsOf(env).map((d) => d.doc).filter((d) => d.kind === 'Deployment');
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0];
+      const envVar = (name: string) => c.env.find((e: any) => e.name === name)?.value as string | undefined;
+      const mount = (c.volumeMounts ?? []).find((m: any) => m.name === 'temporal-tls');
+      const volume = (pod.volumes ?? []).find((v: any) => v.name === 'temporal-tls');
+      if (env === 'prod' && temporalClients.includes(d.metadata.name)) {
+        expect(volume.secret.secretName).toBe('temporal-client-tls');
+        expect(mount.readOnly).toBe(true);
+        expect(envVar('TEMPORAL_TLS_CERT')).toBe(`${mount.mountPath}/tls.crt`);
+        expect(envVar('TEMPORAL_TLS_KEY')).toBe(`${mount.mountPath}/tls.key`);
+      } else {
+        expect([d.metadata.name, mount, volume, envVar('TEMPORAL_TLS_CERT')]).toEqual([d.metadata.name, undefined, undefined, undefined]);
+      }
+    }
+  }
+  const address = (env: string) => docsOf(env).find((d) => d.doc.kind === 'ConfigMap')!.doc.data.TEMPORAL_ADDRESS;
+  expect(address('prod')).toMatch(/\.tmprl\.cloud:7233$/);
+  expect(address('dev')).toBe('temporal-frontend.temporal.svc:7233');
+});

@@ -47,6 +47,11 @@ test('four completions (one repeated) deplete the pack, start the grace, and sen
     expect(s.status).toBe(201);
     ids.push(s.body.id);
   }
+  // A fifth has no session of the pack left to take: 402 like any start without credit, and documented as such.
+  const fifth = await api(stack.sessionsUrl, `/api/packs/${pack.id}/sessions`, { method: 'POST', token: studentToken, body: { scheduled_at: new Date(Date.now() + 5 * 86400000).toISOString() } });
+  expect(fifth).toMatchObject({ status: 402, body: { error: 'NO_CREDITS', remaining_sessions: 4, scheduled: 4 } });
+  const doc = (await api<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>(stack.sessionsUrl, '/openapi.json')).body;
+  expect(Object.keys(doc.paths['/api/packs/{id}/sessions']!.post!.responses)).toContain('402');
   expect((await api(stack.sessionsUrl, `/api/sessions/${ids[0]}/complete`, { method: 'POST', token: studentToken })).status).toBe(403);
   for (const id of [ids[0], ids[1], ids[1], ids[2]]) {
     expect((await api(stack.sessionsUrl, `/api/sessions/${id}/complete`, { method: 'POST', token: mentorToken })).status).toBe(200);

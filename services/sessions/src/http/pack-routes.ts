@@ -40,7 +40,7 @@ export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jw
   route(router, 'get', '/packs/:id', { summary: 'A pack: sessions left, seat, grace, scheduled sessions (student, mentor, admin)', tags, params: idParam, responses: { 200: { description: 'the pack', schema: packView } }, errors: ['NOT_FOUND'] }, async (req, res, { params }) => {
     res.json(await packs.getPack(deps, principalOf(req), params.id));
   });
-  route(router, 'post', '/packs/:id/sessions', { summary: 'Schedule a session of the pack', tags, params: idParam, body: scheduleBody, responses: { 201: { description: 'scheduled', schema: z.object({ id: z.string(), pack_id: z.string(), scheduled_at: z.string(), status: z.literal('scheduled') }), links: scheduledLinks } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'CONFLICT'] }, async (req, res, { params, body }) => {
+  route(router, 'post', '/packs/:id/sessions', { summary: 'Schedule a session of the pack', tags, params: idParam, body: scheduleBody, responses: { 201: { description: 'scheduled', schema: z.object({ id: z.string(), pack_id: z.string(), scheduled_at: z.string(), status: z.literal('scheduled') }), links: scheduledLinks } }, errors: ['NOT_FOUND', 'NO_CREDITS', 'INVALID_TRANSITION', 'CONFLICT'] }, async (req, res, { params, body }) => {
     res.status(201).json(await packs.schedulePackSession(deps, principalOf(req), params.id, body.scheduled_at));
   });
   route(router, 'delete', '/pack-sessions/:id', { summary: 'Cancel a scheduled pack session (frees the slot)', tags, params: idParam, responses: { 200: { description: 'cancelled', schema: z.object({ session_id: z.string(), status: z.literal('cancelled') }) } }, errors: ['NOT_FOUND', 'INVALID_TRANSITION'] }, async (req, res, { params }) => {

@@ -49,6 +49,8 @@ export class FakeBilling {
   consumed = new Map<string, ConsumeCreditInput>();
   refunded: string[] = [];
   usage = new Map<string, number>();
+  /** userId → how many more consumeCredit attempts fail as if billing's database were down (retryable). */
+  outageAttempts = new Map<string, number>();
 
   setCredits(userId: string, n: number): void {
     this.credits.set(userId, n);
@@ -63,6 +65,11 @@ export class FakeBilling {
   activities(): BillingActivities {
     return {
       consumeCredit: async (input) => {
+        const outage = this.outageAttempts.get(input.userId) ?? 0;
+        if (outage > 0) {
+          this.outageAttempts.set(input.userId, outage - 1);
+          throw ApplicationFailure.create({ type: 'ECONNREFUSED', message: 'billing database unreachable' });
+        }
         if (!this.consumed.has(input.sessionId)) {
           if (this.creditsOf(input.userId) <= 0) {
             throw ApplicationFailure.create({ type: refusals.NO_CREDITS, message: 'No sessions available. Please purchase more.', details: [{ free_remaining: 0, paid_remaining: 0, total_available: 0 }], nonRetryable: true });

@@ -31,14 +31,14 @@ const session = (id: string) => h.env.client.workflow.getHandle(workflowIds.sess
 const end = (id: string, by: string) => session(id).executeUpdate(endSessionUpdate, { args: [{ requestedBy: by }] });
 
 /** What the sessions API does: update-with-start on user/<id>, the request id as update id. */
-function start(userId: string, requestId: string = randomUUID()): Promise<SessionView> {
+function start(userId: string, requestId: string = randomUUID(), requestedAt?: string): Promise<SessionView> {
   const startWorkflowOperation = new WithStartWorkflowOperation('userGateWorkflow', {
     workflowId: workflowIds.gate(userId),
     taskQueue: h.taskQueue,
     args: [{ userId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return h.env.client.workflow.executeUpdateWithStart(startSessionUpdate, { args: [{ requestId, userId, mode: 'chat' }], updateId: requestId, startWorkflowOperation });
+  return h.env.client.workflow.executeUpdateWithStart(startSessionUpdate, { args: [{ requestId, userId, mode: 'chat', requestedAt }], updateId: requestId, startWorkflowOperation });
 }
 
 async function refusalOf(p: Promise<unknown>): Promise<{ type?: string; details?: unknown }> {
@@ -209,4 +209,47 @@ test('a session that cannot be recorded gives its credit back', async () => {
   expect(h.billing.creditsOf(userId)).toBe(1);
   const s = await start(userId);
   expect(s.status).toBe('active');
+});
+
+describe('a start held up by an outage past its freshness window starts nothing and keeps no credit', () => {
+  const serverNow = async () => h.env.currentTimeMs();
+
+  test('billing down past the window: the credit taken at last is given back, START_FAILED says how long it waited', async () => {
+    const userId = newUser(1);
+    const refundedBefore = h.billing.refunded.length;
+    // Asked 50 s ago (still fresh when the gate gets it); billing then refuses 6 attempts as if its database were
+    // down, and the retries' backoff (0.2 s doubling: 12.6 s, real time: the test server does not skip while an
+    // activity is pending) carries the start past 60 s before the credit is taken.
+    h.billing.outageAttempts.set(userId, 6);
+    const requestedAt = new Date((await serverNow()) - 50_000).toISOString();
+    const refusal = await refusalOf(start(userId, randomUUID(), requestedAt));
+    expect(refusal.type).toBe('START_FAILED');
+    expect((refusal.details as { waited_seconds: number }).waited_seconds).toBeGreaterThan(60);
+    expect(h.billing.consumedBy(userId)).toHaveLength(0);
+    expect(h.billing.refunded).toHaveLength(refundedBefore + 1);
+    expect(h.billing.creditsOf(userId)).toBe(1);
+    expect([...h.sessions.started.values()].filter((r) => r.userId === userId)).toHaveLength(0);
+    expect((await gate(userId).query(gateStateQuery)).activeSessionId).toBeNull();
+    // A new request, billing back: starts at once with that credit.
+    const s = await start(userId, randomUUID(), new Date(await serverNow()).toISOString());
+    expect(s.status).toBe('active');
+    expect(h.billing.creditsOf(userId)).toBe(0);
+  });
+
+  test('a request the gate only reaches after the window (its worker was away) takes nothing', async () => {
+    const userId = newUser(1);
+    const refusal = await refusalOf(start(userId, randomUUID(), new Date((await serverNow()) - 61_000).toISOString()));
+    expect(refusal.type).toBe('START_FAILED');
+    expect(h.billing.consumedBy(userId)).toHaveLength(0);
+    expect(h.billing.creditsOf(userId)).toBe(1);
+  });
+
+  test('a short outage inside the window only delays the start', async () => {
+    const userId = newUser(1);
+    h.billing.outageAttempts.set(userId, 4); // 0.2 + 0.4 + 0.8 + 1.6 = 3 s of backoff
+    const s = await start(userId, randomUUID(), new Date(await serverNow()).toISOString());
+    expect(s.status).toBe('active');
+    expect(h.billing.consumedBy(userId)).toHaveLength(1);
+    expect(h.billing.refunded).not.toContain(s.id);
+  });
 });

@@ -16,6 +16,12 @@ export interface StartSessionRequest {
   mode: string;
   preferredKind?: CreditKind;
   participantId?: string;
+  /**
+   * When the caller asked (ISO time, set by the sessions API). A request older than `gateRules.startStaleAfterMs`
+   * when the gate gets to it starts nothing: its caller has given up, and a session's clock must not run for nobody.
+   * Auto-starts have none (they start whenever they can).
+   */
+  requestedAt?: string;
 }
 
 export interface SessionView {

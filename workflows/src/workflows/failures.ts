@@ -22,3 +22,9 @@ export function asUpdateFailure(err: unknown, fallbackMessage: string): Applicat
   if (err instanceof ApplicationFailure) return err;
   return ApplicationFailure.create({ type: 'START_FAILED', message: `${fallbackMessage}: ${(err as Error)?.message ?? String(err)}`, nonRetryable: true });
 }
+
+/** A start that waited past `gateRules.startStaleAfterMs` (an outage held it): nothing started, no credit kept. */
+export function staleStart(requestedAt: string, nowMs: number): ApplicationFailure {
+  const waitedSeconds = Math.round((nowMs - Date.parse(requestedAt)) / 1000);
+  return ApplicationFailure.create({ type: 'START_FAILED', message: `The start request waited ${waitedSeconds} s (requested at ${requestedAt}); nothing was started`, details: [{ requested_at: requestedAt, waited_seconds: waitedSeconds }], nonRetryable: true });
+}

@@ -16,6 +16,16 @@ export const gateRules = {
     const end = Math.min(endedAtMs, Date.parse(expiresAt));
     return Math.max(0, Math.round((end - Date.parse(startedAt)) / 1000));
   },
+  /**
+   * How long an interactive start request stays worth starting. A billing or worker outage can hold a start for
+   * minutes (activities retry until they succeed, so no credit is lost); by then the caller has timed out, and a
+   * session started for nobody would burn its credit. Past this age the gate starts nothing and gives the credit
+   * back. Changing it changes the outcome of replayed starts: only ever raise it together with a workflow patch.
+   */
+  startStaleAfterMs: 60_000,
+  isStartStale(requestedAt: string | undefined, nowMs: number): boolean {
+    return requestedAt !== undefined && nowMs - Date.parse(requestedAt) > gateRules.startStaleAfterMs;
+  },
   /** Bound on remembered request ids / ended sessions carried in gate state. */
   memory: 50,
 };

@@ -24,7 +24,7 @@ import {
   type StartSessionRequest,
 } from '../contracts/messages';
 import { billing, sessions } from './activity-proxies';
-import { asUpdateFailure, refusalOf, refuse } from './failures';
+import { asUpdateFailure, refusalOf, refuse, staleStart } from './failures';
 import { gateRules } from './gate-rules';
 import { Lock } from './lock';
 import { sessionWorkflow } from './session';
@@ -64,12 +64,21 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
       });
     }
 
+    // Stale before anything is taken: the sessions worker (this workflow's) was away longer than the caller waited.
+    if (gateRules.isStartStale(req.requestedAt, Date.now())) throw staleStart(req.requestedAt!, Date.now());
+
     const sessionId = uuid4();
     let credit: ConsumeCreditResult;
     try {
       credit = await billing.consumeCredit({ userId: state.userId, sessionId, preferredKind: req.preferredKind });
     } catch (err) {
       throw asUpdateFailure(err, 'Could not take a credit');
+    }
+    // Stale after the credit was taken (billing was down meanwhile): give it back rather than start for nobody.
+    if (gateRules.isStartStale(req.requestedAt, Date.now())) {
+      log.warn('start request went stale while taking the credit; refunding', { sessionId, requestedAt: req.requestedAt });
+      await billing.refundConsumption({ userId: state.userId, sessionId, reason: 'start request went stale before the session began' });
+      throw staleStart(req.requestedAt!, Date.now());
     }
 
     const startedAtMs = Date.now();

@@ -189,7 +189,9 @@ export function toDomainError(e: unknown): unknown {
       return new DomainError(cause.type as ErrorCode, cause.message, details);
     }
     if (cause instanceof ApplicationFailure && cause.type === 'START_FAILED') {
-      return new DomainError('UNAVAILABLE', 'The session could not be started; no credit was taken. Try again.');
+      // Also a start that an outage held past its freshness window (gateRules.startStaleAfterMs). The same
+      // Idempotency-Key gets this same answer again (the update id is derived from it): a new key starts afresh.
+      return new DomainError('UNAVAILABLE', 'The session could not be started; no credit was taken. Try again with a new Idempotency-Key.', (cause.details?.[0] ?? {}) as Record<string, unknown>);
     }
     // A validator refusal (bad input that got past the edge).
     return new DomainError('VALIDATION_FAILED', cause?.message ?? e.message);

@@ -38,6 +38,7 @@ export async function startSession(deps: Deps, principal: Principal, input: { mo
       mode: input.mode,
       preferredKind: input.session_type ? sessionTypeHints[input.session_type] : undefined,
       participantId: input.participant_id,
+      requestedAt: new Date().toISOString(),
     })
     .then(
       (v) => (timer({ outcome: 'started' }), v),

@@ -10,6 +10,8 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { Environment } from './environments';
 import { KAFKA_CLUSTER, strimziResources } from './strimzi';
 
@@ -58,12 +60,21 @@ function envOf(p: { service: Service_; name: string; secrets: string[] }): IEnvV
   ];
 }
 
+/**
+ * What a process mounts, each pod volume beside its container mount: the shared session files (sessions API), and
+ * Temporal's mTLS client certificate where the environment uses it (created by the operator with
+ * `kubectl create secret tls temporal-client-tls …`; the pod waits for it).
+ */
+function mountsOf(env: Environment, p: ProcessSpec): Array<{ volume: IVolume; mount: IVolumeMount }> {
+  return [
+    ...(p.name === 'sessions' ? [{ volume: { name: 'files', persistentVolumeClaim: { claimName: 'session-files' } }, mount: { name: 'files', mountPath: '/data/files' } }] : []),
+    ...(usesTemporalTls(env, p) ? [{ volume: { name: 'temporal-tls', secret: { secretName: 'temporal-client-tls' } }, mount: { name: 'temporal-tls', mountPath: TEMPORAL_TLS_DIR, readOnly: true } }] : []),
+  ];
+}
+
 function container(env: Environment, p: ProcessSpec): IContainer {
   const size = p.kind === 'api' ? env.api : env.worker;
-  const volumeMounts = [
-    ...(p.name === 'sessions' ? [{ name: 'files', mountPath: '/data/files' }] : []),
-    ...(usesTemporalTls(env, p) ? [{ name: 'temporal-tls', mountPath: TEMPORAL_TLS_DIR, readOnly: true }] : []),
-  ];
+  const volumeMounts = mountsOf(env, p).map((m) => m.mount);
   return {
     name: p.name,
     image: image(env, p),
@@ -90,11 +101,7 @@ function container(env: Environment, p: ProcessSpec): IContainer {
 
 function deployment(env: Environment, p: ProcessSpec): Deployment {
   const size = p.kind === 'api' ? env.api : env.worker;
-  const volumes = [
-    ...(p.name === 'sessions' ? [{ name: 'files', persistentVolumeClaim: { claimName: 'session-files' } }] : []),
-    // Created by the operator (kubectl create secret tls temporal-client-tls …); the pod waits for it.
-    ...(usesTemporalTls(env, p) ? [{ name: 'temporal-tls', secret: { secretName: 'temporal-client-tls' } }] : []),
-  ];
+  const volumes = mountsOf(env, p).map((m) => m.volume);
   return new Deployment({
     metadata: { name: p.name, namespace: NAMESPACE, labels: labelsOf(p.name) },
     spec: {

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { refusalTypes, type RefusalType } from '../contracts/common';
+import { gateRules } from './gate-rules';
 
 export function refuse(type: RefusalType, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
   return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
@@ -23,8 +24,12 @@ export function asUpdateFailure(err: unknown, fallbackMessage: string): Applicat
   return ApplicationFailure.create({ type: 'START_FAILED', message: `${fallbackMessage}: ${(err as Error)?.message ?? String(err)}`, nonRetryable: true });
 }
 
-/** A start that waited past `gateRules.startStaleAfterMs` (an outage held it): nothing started, no credit kept. */
-export function staleStart(requestedAt: string, nowMs: number): ApplicationFailure {
-  const waitedSeconds = Math.round((nowMs - Date.parse(requestedAt)) / 1000);
+/**
+ * The refusal for a start that waited past `gateRules.startStaleAfterMs` (an outage held it), or undefined while the
+ * request is fresh (or is an auto-start, which carries no `requestedAt`).
+ */
+export function staleStartFailure(requestedAt: string | undefined, nowMs: number): ApplicationFailure | undefined {
+  if (!gateRules.isStartStale(requestedAt, nowMs)) return undefined;
+  const waitedSeconds = Math.round((nowMs - Date.parse(requestedAt!)) / 1000);
   return ApplicationFailure.create({ type: 'START_FAILED', message: `The start request waited ${waitedSeconds} s (requested at ${requestedAt}); nothing was started`, details: [{ requested_at: requestedAt, waited_seconds: waitedSeconds }], nonRetryable: true });
 }

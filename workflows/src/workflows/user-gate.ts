@@ -24,7 +24,7 @@ import {
   type StartSessionRequest,
 } from '../contracts/messages';
 import { billing, sessions } from './activity-proxies';
-import { asUpdateFailure, refusalOf, refuse, staleStart } from './failures';
+import { asUpdateFailure, refusalOf, refuse, staleStartFailure } from './failures';
 import { gateRules } from './gate-rules';
 import { Lock } from './lock';
 import { sessionWorkflow } from './session';
@@ -65,7 +65,8 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
     }
 
     // Stale before anything is taken: the sessions worker (this workflow's) was away longer than the caller waited.
-    if (gateRules.isStartStale(req.requestedAt, Date.now())) throw staleStart(req.requestedAt!, Date.now());
+    const staleBefore = staleStartFailure(req.requestedAt, Date.now());
+    if (staleBefore) throw staleBefore;
 
     const sessionId = uuid4();
     let credit: ConsumeCreditResult;
@@ -75,10 +76,11 @@ export async function userGateWorkflow(input: GateInput): Promise<void> {
       throw asUpdateFailure(err, 'Could not take a credit');
     }
     // Stale after the credit was taken (billing was down meanwhile): give it back rather than start for nobody.
-    if (gateRules.isStartStale(req.requestedAt, Date.now())) {
+    const staleAfter = staleStartFailure(req.requestedAt, Date.now());
+    if (staleAfter) {
       log.warn('start request went stale while taking the credit; refunding', { sessionId, requestedAt: req.requestedAt });
       await billing.refundConsumption({ userId: state.userId, sessionId, reason: 'start request went stale before the session began' });
-      throw staleStart(req.requestedAt!, Date.now());
+      throw staleAfter;
     }
 
     const startedAtMs = Date.now();

@@ -105,7 +105,7 @@ describe('idempotent consumer', () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
   });
 
-  function consume(handler: (recipient: string, eventId: string, client: import('pg').PoolClient) => Promise<void>, maxAttempts = 3) {
+  function consume(handler: (recipient: string, eventId: string, client: import('pg').PoolClient) => Promise<void>, maxAttempts = 3, batchSize = 1) {
     const consumer = createIdempotentConsumer({
       kafka,
       pool: db.pool,
@@ -114,6 +114,7 @@ describe('idempotent consumer', () => {
       logger,
       maxAttempts,
       backoffMs: 20,
+      batchSize,
       handler: async ({ message, eventId, client }) => handler(message.recipientUserId, eventId, client),
     });
     consumers.push(consumer);
@@ -190,5 +191,49 @@ describe('idempotent consumer', () => {
     await eventually(async () => (await effects(recipient)).length === 1, { what: 'the event applied once Postgres is back', timeoutMs: 60_000 });
     // Dead-lettered after maxAttempts, it would have had 3 calls and no effect.
     expect(calls).toBe(9);
+  });
+
+  test('in batches: many events applied in a few transactions, each once and in order', async () => {
+    const recipient = `r-${randomUUID()}`;
+    const ids = await enqueue(recipient, 20);
+    await relay().start();
+    await eventually(async () => (await unpublished()) === 0, { what: 'publish' });
+    const seenOrder: string[] = [];
+    const transactions = new Set<string>();
+    const c = consume(
+      async (r, eventId, client) => {
+        if (r === recipient) {
+          seenOrder.push(eventId);
+          transactions.add((await client.query('SELECT txid_current()::text AS t')).rows[0].t);
+        }
+        await client.query('INSERT INTO effects VALUES ($1, $2)', [eventId, r]);
+      },
+      3,
+      50,
+    );
+    await c.start();
+    await eventually(async () => (await effects(recipient)).length === 20, { what: 'every event applied' });
+    expect(seenOrder).toEqual(ids); // one key, one partition: in order, each once
+    expect(transactions.size).toBeLessThan(20);
+  });
+
+  test('in batches: an event that fails rolls its batch back; its batch is applied one at a time, each once', async () => {
+    const recipient = `r-${randomUUID()}`;
+    const ids = await enqueue(recipient, 5);
+    await relay().start();
+    await eventually(async () => (await unpublished()) === 0, { what: 'publish' });
+    let failures = 0;
+    const c = consume(
+      async (r, eventId, client) => {
+        if (eventId === ids[2] && ++failures <= 1) throw new Error('fails once');
+        await client.query('INSERT INTO effects VALUES ($1, $2)', [eventId, r]);
+      },
+      3,
+      50,
+    );
+    await c.start();
+    await eventually(async () => (await effects(recipient)).length === 5, { what: 'every event applied' });
+    expect((await effects(recipient)).map((e) => e.event_id).sort()).toEqual([...ids].sort());
+    expect(failures).toBe(2);
   });
 });

@@ -29,6 +29,8 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
         topics: intakeTopics,
         logger,
         handler: takeIn,
+        // Intake only writes to this service's database: many events, one commit.
+        batchSize: 50,
         onFatal: (err) => {
           logger.fatal({ err }, 'consumer cannot continue');
           process.exit(1);

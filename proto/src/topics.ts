@@ -9,7 +9,7 @@ import {
   UsageRecordedSchema,
 } from '../gen/hourglass/billing/v1/billing_pb';
 import { NotificationRequestedSchema } from '../gen/hourglass/notifications/v1/notifications_pb';
-import { ExtensionRejectedSchema, PackChangedSchema, SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
+import { ExtensionRejectedSchema, PackChangedSchema, SessionAbandonedSchema, SessionEndedSchema, SessionExtendedSchema, SessionStartedSchema } from '../gen/hourglass/sessions/v1/sessions_pb';
 
 type Service = 'sessions' | 'billing' | 'notifications';
 
@@ -33,6 +33,7 @@ export const topics = {
   'sessions.session.started.v1': topic({ schema: SessionStartedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session started (by hand or auto-start).' }),
   'sessions.session.ended.v1': topic({ schema: SessionEndedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A session ended, expired or was cancelled.' }),
   'sessions.session.extended.v1': topic({ schema: SessionExtendedSchema, key: 'sessionId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A paid extension moved a session deadline.' }),
+  'sessions.session.abandoned.v1': topic({ schema: SessionAbandonedSchema, key: 'sessionId', producer: 'sessions', consumers: ['billing'], partitions: 3, description: 'A start was decided but never began: billing gives back (or never takes) its credit.' }),
   'sessions.pack.created.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A mentorship pack was created; its seat is held.' }),
   'sessions.pack.completed_session.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'One session of a pack was completed (once per session).' }),
   'sessions.pack.depleted.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The last session of a pack was completed.' }),

@@ -62,7 +62,7 @@ test('operators can filter workflows by user and status in Temporal (search attr
       return r.length ? r : undefined;
     }, { what: 'the active session to be searchable' });
     expect(active).toEqual([`session/${session.id}`]);
-    expect(await ids(`HourglassUserId = '${userId}'`)).toEqual([`session/${session.id}`, `user/${userId}`]);
+    expect(await ids(`HourglassUserId = '${userId}'`)).toEqual([`session/${session.id}`]);
     await api(stack.sessionsUrl, `/api/sessions/${session.id}/end`, { method: 'POST', token });
     await eventually(async () => (await ids(`HourglassUserId = '${userId}' AND HourglassStatus = 'ended'`)).length === 1, { what: 'the status to become ended' });
   } finally {

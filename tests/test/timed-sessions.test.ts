@@ -161,10 +161,24 @@ describe('races', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     for (const r of results.filter((r) => r.status !== 201)) {
-      expect([409, 402]).toContain(r.status);
-      expect(['SESSION_ALREADY_ACTIVE', 'NO_CREDITS']).toContain(r.body.error);
+      // Refused by the gate, or turned away at once while the user's first starts were still being answered.
+      expect([409, 402, 429]).toContain(r.status);
+      expect(['SESSION_ALREADY_ACTIVE', 'NO_CREDITS', 'TOO_MANY_REQUESTS']).toContain(r.body.error);
+      if (r.status === 429) expect(r.headers.get('retry-after')).toBe('1');
     }
     expect((await u.credits()).body.total_available).toBe(0);
+    const consumed = (await ops.ledger(u.id)).entries.filter((e: { reason: string }) => e.reason === 'consume');
+    expect(consumed).toHaveLength(1);
+  });
+
+  test('a burst of 1,000 concurrent starts by one new user → one session, one credit; every other answer a 4xx refusal', async () => {
+    const u = await newUser();
+    const results = await Promise.all(Array.from({ length: 1000 }, () => u.start()));
+    const byStatus = new Map<number, number>();
+    for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+    expect(byStatus.get(201)).toBe(1);
+    expect([...byStatus.keys()].filter((s) => ![201, 402, 409, 429].includes(s))).toEqual([]);
+    expect((await u.credits()).body.free_remaining).toBe(2);
     const consumed = (await ops.ledger(u.id)).entries.filter((e: { reason: string }) => e.reason === 'consume');
     expect(consumed).toHaveLength(1);
   });

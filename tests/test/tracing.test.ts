@@ -4,8 +4,8 @@ import path from 'node:path';
 import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
 import { consumeUntil } from './kafka-probe';
 
-// One trace id from the HTTP request through Temporal (gate update → billing activity → child session workflow →
-// its activities) into the Kafka headers of the events they publish, and into every process's log lines.
+// One trace id from the HTTP request through billing's API (the credit), Temporal (the session workflow and its steps)
+// into the Kafka headers of the events they publish, and into every process's log lines.
 
 const logDir = () => {
   const dir = process.env.HOURGLASS_LOG_DIR;
@@ -27,21 +27,21 @@ test("a start request's x-request-id is the trace id of its workflows, activitie
   expect(created.headers.get('x-request-id')).toBe(traceId);
   const sessionId: string = created.body.session.id;
 
-  // Billing's activity (on the billing worker, called by the gate workflow) published the consumption in this trace…
+  // Billing (asked over HTTP by the sessions API, with the trace id as x-request-id) published the consumption in it…
   const consumed = await consumeUntil('billing.credit.consumed.v1', (e) => e.message?.sessionId === sessionId);
   expect(consumed.headers['trace-id']).toBe(traceId);
-  // …and the session workflow's activity (on the sessions worker, a child of the gate) the start.
+  // …and the sessions API the start.
   const started = await consumeUntil('sessions.session.started.v1', (e) => e.key === sessionId);
   expect(started.headers['trace-id']).toBe(traceId);
 
-  // The log lines of each hop carry it: the API's request, both workers' activities, the notifications consumer.
+  // The log lines of each hop carry it: the APIs' requests, the session workflow's first step, the notifications consumer.
   await eventually(
     () =>
       logLinesWith('sessions', traceId).length > 0 &&
-      logLinesWith('billing-worker', traceId).length > 0 &&
+      logLinesWith('billing', traceId).length > 0 &&
       logLinesWith('sessions-worker', traceId).length > 0 &&
       logLinesWith('notifications', traceId).length > 0,
-    { what: 'log lines with the trace id in sessions, billing-worker, sessions-worker and notifications' },
+    { what: 'log lines with the trace id in sessions, billing, sessions-worker and notifications' },
   );
 
   // A later request on the same session is a trace of its own.

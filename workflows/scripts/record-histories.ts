@@ -1,57 +1,55 @@
 /**
- * Records workflow histories for the replay test: runs the main gate and session scenarios on the time-skipping test
+ * Records workflow histories for the replay test: runs the main session and pack scenarios on the time-skipping test
  * server and writes each history to test/histories/<name>.binpb (binary protobuf `temporal.api.history.v1.History`;
- * the SDK's JSON helpers trip over two protobufjs copies in this dependency tree). Re-record only on purpose (a deliberate, versioned
- * change); the replay test exists to catch accidental non-determinism in changed workflow code.
+ * the SDK's JSON helpers trip over two protobufjs copies in this dependency tree). Re-record only on purpose (a
+ * deliberate, versioned change); the replay test exists to catch accidental non-determinism in changed workflow code.
+ * Histories of the legacy gate and session workflows (gate-*, session-*) were recorded before the start gate moved into
+ * PostgreSQL and are kept as they are: that code is frozen.
  *
- *   HOURGLASS_TEMPORAL_TEST_SERVER=<path> npx tsx workflows/scripts/record-histories.ts
+ *   HOURGLASS_TEMPORAL_TEST_SERVER=<path> npx tsx workflows/scripts/record-histories.ts     (ONLY=name,name to pick)
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { completePackSessionUpdate, creditAvailableSignal, endSessionUpdate, extendSessionUpdate, schedulePackSessionUpdate, setAutoStartUpdate, startSessionUpdate, workflowIds } from '../src';
+import { completePackSessionUpdate, endSessionUpdate, extendSessionUpdate, schedulePackSessionUpdate, workflowIds, type SessionStart } from '../src';
 import { startHarness } from '../test/helpers';
 
 async function main() {
   const h = await startHarness();
   const client = h.env.client;
-  const start = (userId: string, requestId: string) =>
-    client.workflow.executeUpdateWithStart(startSessionUpdate, {
-      args: [{ requestId, userId, mode: 'chat' }],
-      updateId: requestId,
-      startWorkflowOperation: new WithStartWorkflowOperation('userGateWorkflow', { workflowId: workflowIds.gate(userId), taskQueue: h.taskQueue, args: [{ userId }], workflowIdConflictPolicy: 'USE_EXISTING' }),
-    });
+  const startSession = async (minutes: number, cooldownMinutes: number) => {
+    const now = await h.env.currentTimeMs();
+    const start: SessionStart = {
+      sessionId: randomUUID(),
+      userId: 'replay-user',
+      mode: 'chat',
+      sessionType: 'paid',
+      durationMinutes: minutes,
+      startedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + minutes * 60_000).toISOString(),
+      creditKind: 'paid',
+      ledgerEntryId: 'l-replay',
+      cooldownMinutes,
+      autoStarted: false,
+    };
+    return client.workflow.start('timedSessionWorkflow', { workflowId: workflowIds.session(start.sessionId), taskQueue: h.taskQueue, args: [start] });
+  };
   const histories: Record<string, string> = {};
   try {
-    // Gate: start, end, cooldown refusal, auto-start waiting for a credit, credit arrives after the cooldown.
-    const user = 'replay-user-1';
-    h.billing.setCredits(user, 1);
-    const first = await start(user, 'r1');
-    await client.workflow.getHandle(workflowIds.session(first.id)).executeUpdate(endSessionUpdate, { args: [{ requestedBy: user }] });
-    await start(user, 'r2').catch(() => undefined);
-    await client.workflow.getHandle(workflowIds.gate(user)).executeUpdate(setAutoStartUpdate, { args: [{ enabled: true }] });
-    await h.env.sleep('11 minutes');
-    h.billing.setCredits(user, 1);
-    await client.workflow.getHandle(workflowIds.gate(user)).signal(creditAvailableSignal, { grantId: 'g' });
-    await h.env.sleep('1 second');
-    histories['gate-cooldown-autostart'] = workflowIds.gate(user);
-    histories['session-ended-early'] = workflowIds.session(first.id);
+    // Timed session: extended twice (one replayed payment), ending soon before each deadline, expires by itself, cooldown, next start.
+    const extended = await startSession(45, 10);
+    await extended.executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'p1', minutes: 15 }], updateId: 'extend:p1' });
+    await extended.executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'p1', minutes: 15 }], updateId: 'extend:p1-again' });
+    await extended.result();
+    histories['timed-session-extended-expired'] = extended.workflowId;
 
-    // Session: extended twice (one replayed payment), then expires by itself.
-    const user2 = 'replay-user-2';
-    h.billing.setCredits(user2, 1);
-    h.billing.durationMinutes.set(user2, 45);
-    const s = await start(user2, 'r3');
-    const handle = client.workflow.getHandle(workflowIds.session(s.id));
-    await handle.executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'p1', minutes: 15 }] });
-    await handle.executeUpdate(extendSessionUpdate, { args: [{ paymentId: 'p1', minutes: 15 }] });
-    await handle.result();
-    histories['session-extended-expired'] = workflowIds.session(s.id);
-    // Recorded after `session-ending-soon` (patched): the same scenario with a warning before each deadline. The file
-    // above stays as it was recorded before the patch, proving that sessions already running replay unchanged.
-    histories['session-ending-soon-extended'] = workflowIds.session(s.id);
-    histories['session-status-search-attribute'] = workflowIds.session(s.id); // after `session-status-search-attribute`
+    // Timed session: ended early by its owner, no cooldown.
+    const early = await startSession(5, 0);
+    await h.env.sleep('2 minutes');
+    await early.executeUpdate(endSessionUpdate, { args: [{ requestedBy: 'replay-user' }] });
+    await early.result();
+    histories['timed-session-ended-early'] = early.workflowId;
 
     // Pack: a scheduled session, four completions (one repeated), reminders, grace, release after the last session.
     const packId = 'replay-pack-1';

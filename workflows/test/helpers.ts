@@ -1,21 +1,17 @@
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { stack } from '@hourglass/testing';
 import {
-  refusals,
   searchAttributes,
   taskQueues,
   workflowsPath,
-  type BillingActivities,
-  type ConsumeCreditInput,
   type PackActivities,
   type PackNotice,
-  type SessionEndRecord,
-  type SessionRecord,
-  type SessionsActivities,
+  type SessionExtension,
+  type SessionFinish,
+  type SessionStart,
+  type SessionStepActivities,
 } from '../src';
 
 // Only warnings and errors from the SDK in test output.
@@ -41,87 +37,50 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** In-memory billing with the contract's semantics (idempotent per session, credits per user), for workflow logic tests. */
-export class FakeBilling {
-  private readonly credits = new Map<string, number>();
-  durationMinutes = new Map<string, number>();
-  cooldownMinutes = 10;
-  consumed = new Map<string, ConsumeCreditInput>();
-  refunded: string[] = [];
-  usage = new Map<string, number>();
-  /** userId → how many more consumeCredit attempts fail as if billing's database were down (retryable). */
-  outageAttempts = new Map<string, number>();
+/**
+ * Records what a session workflow asked of its steps (local activities), and lets a test declare a start abandoned.
+ */
+export class FakeSteps {
+  activated = new Map<string, SessionStart>();
+  abandoned = new Set<string>();
+  extended: SessionExtension[] = [];
+  endingSoon = new Map<string, Array<{ expiresAt: string }>>();
+  finished = new Map<string, SessionFinish>();
+  nextStarts: Array<{ userId: string; afterSessionId: string }> = [];
+  /** Every step call in order, as `<step>:<session id>`. */
+  calls: string[] = [];
 
-  setCredits(userId: string, n: number): void {
-    this.credits.set(userId, n);
-  }
-  creditsOf(userId: string): number {
-    return this.credits.get(userId) ?? 0;
-  }
-  consumedBy(userId: string): ConsumeCreditInput[] {
-    return [...this.consumed.values()].filter((c) => c.userId === userId);
-  }
-
-  activities(): BillingActivities {
+  activities(): SessionStepActivities {
     return {
-      consumeCredit: async (input) => {
-        const outage = this.outageAttempts.get(input.userId) ?? 0;
-        if (outage > 0) {
-          this.outageAttempts.set(input.userId, outage - 1);
-          throw ApplicationFailure.create({ type: 'ECONNREFUSED', message: 'billing database unreachable' });
-        }
-        if (!this.consumed.has(input.sessionId)) {
-          if (this.creditsOf(input.userId) <= 0) {
-            throw ApplicationFailure.create({ type: refusals.NO_CREDITS, message: 'No sessions available. Please purchase more.', details: [{ free_remaining: 0, paid_remaining: 0, total_available: 0 }], nonRetryable: true });
-          }
-          this.credits.set(input.userId, this.creditsOf(input.userId) - 1);
-          this.consumed.set(input.sessionId, input);
-        }
-        const durationMinutes = this.durationMinutes.get(input.userId) ?? 5;
-        return { ledgerEntryId: `l-${input.sessionId}`, grantId: 'g1', kind: 'free', sessionType: 'freemium', durationMinutes, cooldownMinutes: this.cooldownMinutes, planId: 'standard' };
+      activateSession: async (start) => {
+        this.calls.push(`activate:${start.sessionId}`);
+        if (this.abandoned.has(start.sessionId)) return 'abandoned';
+        this.activated.set(start.sessionId, start);
+        return 'active';
       },
-      refundConsumption: async ({ userId, sessionId }) => {
-        if (this.consumed.delete(sessionId)) {
-          this.credits.set(userId, this.creditsOf(userId) + 1);
-          this.refunded.push(sessionId);
-        }
-      },
-      recordUsage: async ({ sessionId, seconds }) => {
-        this.usage.set(sessionId, seconds);
-      },
-      creditAvailability: async ({ userId }) => {
-        const n = this.creditsOf(userId);
-        return { hasCredit: n > 0, freeRemaining: n, paidRemaining: 0, totalAvailable: n };
-      },
-    };
-  }
-}
-
-export class FakeSessions {
-  started = new Map<string, SessionRecord>();
-  ended = new Map<string, SessionEndRecord>();
-  /** session id → the deadlines it was warned about, with the (skipped) time of each warning. */
-  endingSoon = new Map<string, Array<{ expiresAt: string; at: number }>>();
-  /** Users whose next recordSessionStarted fails (once). */
-  failNextStartFor = new Set<string>();
-
-  activities(): SessionsActivities {
-    return {
-      recordSessionStarted: async (record) => {
-        if (this.failNextStartFor.delete(record.userId)) {
-          throw ApplicationFailure.create({ message: 'database is on fire', nonRetryable: true });
-        }
-        this.started.set(record.sessionId, record);
-      },
-      recordSessionEnded: async (record) => {
-        this.ended.set(record.sessionId, record);
+      recordSessionExtended: async (e) => {
+        this.calls.push(`extended:${e.sessionId}`);
+        if (!this.extended.some((x) => x.paymentId === e.paymentId)) this.extended.push(e);
       },
       recordSessionEndingSoon: async ({ sessionId, expiresAt }) => {
+        this.calls.push(`ending-soon:${sessionId}`);
         const list = this.endingSoon.get(sessionId) ?? [];
-        if (!list.some((w) => w.expiresAt === expiresAt)) list.push({ expiresAt, at: Context.current().info.scheduledTimestampMs }); // skipped time
+        if (!list.some((w) => w.expiresAt === expiresAt)) list.push({ expiresAt });
         this.endingSoon.set(sessionId, list);
       },
+      finishSession: async (f) => {
+        this.calls.push(`finish:${f.sessionId}`);
+        if (!this.finished.has(f.sessionId)) this.finished.set(f.sessionId, f);
+      },
+      startNextSession: async ({ userId, afterSessionId }) => {
+        this.calls.push(`next:${afterSessionId}`);
+        this.nextStarts.push({ userId, afterSessionId });
+      },
     };
+  }
+
+  callsOf(sessionId: string): string[] {
+    return this.calls.filter((c) => c.endsWith(`:${sessionId}`)).map((c) => c.slice(0, c.lastIndexOf(':')));
   }
 }
 
@@ -157,40 +116,35 @@ export class FakePacks {
 
 export interface Harness {
   env: TestWorkflowEnvironment;
-  billing: FakeBilling;
-  sessions: FakeSessions;
+  steps: FakeSteps;
   packs: FakePacks;
   taskQueue: string;
   stop(): Promise<void>;
 }
 
 /**
- * One time-skipping server and two workers per test file, as in production: workflows + sessions activities on
- * `sessions`, billing activities on `billing`. Workers live for the whole file (a worker stopped mid-file would
- * strand its cached workflows on a sticky queue); tests stay apart by using their own user ids.
+ * One time-skipping server and one worker per test file, as in production: workflows, their steps (local activities)
+ * and the pack activities on `sessions`. The worker lives for the whole file (a worker stopped mid-file would strand
+ * its cached workflows on a sticky queue); tests stay apart by using their own ids.
  */
 export async function startHarness(): Promise<Harness> {
   const env = await createTimeSkippingEnv();
-  const billing = new FakeBilling();
-  const sessions = new FakeSessions();
+  const steps = new FakeSteps();
   const packs = new FakePacks();
-  const sessionsWorker = await Worker.create({
+  const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: taskQueues.sessions,
     workflowBundle: await workflowBundle(),
-    activities: { ...sessions.activities(), ...packs.activities() },
+    activities: { ...steps.activities(), ...packs.activities() },
   });
-  const billingWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: taskQueues.billing, activities: billing.activities() });
-  const running = Promise.all([sessionsWorker.run(), billingWorker.run()]);
+  const running = worker.run();
   return {
     env,
-    billing,
-    sessions,
+    steps,
     packs,
     taskQueue: taskQueues.sessions,
     stop: async () => {
-      sessionsWorker.shutdown();
-      billingWorker.shutdown();
+      worker.shutdown();
       await running;
       await env.teardown();
     },

@@ -1,8 +1,10 @@
 import { sessionStates } from '../src/workflows/session-states';
 
-// The session state machine (issue 8): the whole table, so any change to it is a visible, reviewed change.
+// The session state machine: the whole table, so any change to it is a visible, reviewed change.
 test('the legal transitions, and nothing else', () => {
   expect(sessionStates.table()).toEqual([
+    ['starting', 'start', 'active'],
+    ['starting', 'abandon', 'abandoned'],
     ['scheduled', 'start', 'active'],
     ['scheduled', 'cancel', 'cancelled'],
     ['active', 'extend', 'active'],
@@ -18,6 +20,6 @@ test('an illegal transition names where it came from and where it tried to go', 
   expect(sessionStates.transition('active', 'extend')).toEqual({ ok: true, to: 'active' });
 });
 
-test('ended, expired and cancelled are final', () => {
-  expect(['scheduled', 'active', 'ended', 'expired', 'cancelled'].filter((s) => sessionStates.isFinal(s as never))).toEqual(['ended', 'expired', 'cancelled']);
+test('ended, expired, cancelled and abandoned are final', () => {
+  expect(['starting', 'scheduled', 'active', 'ended', 'expired', 'cancelled', 'abandoned'].filter((s) => sessionStates.isFinal(s as never))).toEqual(['ended', 'expired', 'cancelled', 'abandoned']);
 });

@@ -83,6 +83,8 @@ export interface ServiceWiring {
   temporalUiUrl?: string;
   /** Where email goes: the dev mail sink (unless SMTP_URL was set for the launcher). */
   smtpUrl?: string;
+  /** The workflow code bundled once for every sessions worker (WORKFLOW_BUNDLE). */
+  workflowBundle?: string;
 }
 
 /** Each API's published URL: its load balancer's when it has one (replicas), else its only instance's. */
@@ -113,6 +115,7 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     FILES_DIR: w.filesDir,
     ...(w.temporalUiUrl ? { TEMPORAL_UI_URL: w.temporalUiUrl } : {}),
     ...(w.smtpUrl ? { SMTP_URL: w.smtpUrl } : {}),
+    ...(w.workflowBundle ? { WORKFLOW_BUNDLE: w.workflowBundle } : {}),
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
   };

@@ -16,6 +16,7 @@ import { reapStale } from './process';
 import { apiUrls, DATABASES, startServices, urlEnvName, type Database, type RunningService, type SkippedService } from './services';
 import { namedPorts, type StackSettings } from './settings';
 import { webhookSecrets } from './webhook-secrets';
+import { buildWorkflowBundle } from './workflow-bundle';
 
 /** Installs and starts the whole stack: infrastructure first (in parallel), then the services. */
 
@@ -138,6 +139,9 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
       ),
     'stripe-mock': () => timed((r) => `stripe-mock ready on ${r.url}`, () => startStripeMock({ bin: installed.stripeMock, httpPort: p.stripe, httpsPort: p.stripeHttps }, ctx)),
   };
+  // The workflow bundle is built while the infrastructure starts (both take seconds; neither needs the other).
+  const bundling = buildWorkflowBundle({ repoRoot: s.repoRoot, runDir: s.runDir, logDir: s.logDir });
+  bundling.catch(() => undefined); // awaited below, after the infrastructure
   const infra = await Promise.allSettled([infraStarters.postgres(), infraStarters.kafka(), infraStarters.temporal(), infraStarters['stripe-mock']()]);
   const names = ['postgres', 'kafka', 'temporal', 'stripe-mock'];
   const failures = infra.flatMap((r, i) => (r.status === 'rejected' ? [asComponentError(names[i]!, r.reason)] : []));
@@ -160,6 +164,11 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
   // What runs now, by name: startComponent replaces an entry (fault drills), stop() stops whatever is current.
   const current = new Map<string, Running>([['postgres', postgres], ['kafka', kafka], ['temporal', temporal], ['stripe-mock', stripeMock]]);
 
+  const workflowBundle = await bundling.catch(async (e: unknown) => {
+    opts.onFailure?.(e as Error);
+    await stopInOrder(infraStopOrder);
+    throw e;
+  });
   const databaseUrls = Object.fromEntries(DATABASES.map((db) => [db, postgres.url(db)])) as Record<Database, string>;
   // Email: the dev mail sink, unless the launcher was given a real SMTP_URL (then services inherit that).
   const mail = process.env.SMTP_URL ? null : await startMailSink({ host: s.host, port: p.smtp, dir: path.join(s.dataDir, 'mail') }).catch(async (e: unknown) => {
@@ -207,6 +216,7 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
       apiUrls: urls,
       filesDir: path.join(s.dataDir, 'files'),
       temporalUiUrl: temporal.uiUrl,
+      workflowBundle,
       ...(mail ? { smtpUrl: mail.url } : {}),
     },
   };

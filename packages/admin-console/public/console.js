@@ -26,6 +26,19 @@
   const row = (...cells) => { const tr = document.createElement('tr'); tr.append(...cells.map(cell)); return tr; };
   const when = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '');
   const dl = (el, pairs) => el.replaceChildren(...pairs.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v ?? '—'; return [dt, dd]; }));
+  /** Every workflow of a user (sessions, packs) in the Temporal UI, by the HourglassUserId search attribute. */
+  function userWorkflowsLink(userId) {
+    if (!config.temporal_ui_url) return document.createTextNode('workflows');
+    const a = document.createElement('a');
+    const query = `HourglassUserId = "${userId.replace(/["\\]/g, '')}"`;
+    a.href = `${config.temporal_ui_url}/namespaces/${encodeURIComponent(config.temporal_namespace)}/workflows?query=${encodeURIComponent(query)}`;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.textContent = 'workflows in Temporal';
+    a.dataset.testid = 'user-workflows-link';
+    return a;
+  }
+
   function workflowLink(workflowId) {
     if (!config.temporal_ui_url) return document.createTextNode(workflowId);
     const a = document.createElement('a');
@@ -76,7 +89,7 @@
       call('notifications', 'GET', `/admin/notifications?user=${q}&limit=50`).catch(() => ({ items: [] })),
     ]);
     $('user').hidden = false;
-    $('user-title').replaceChildren(document.createTextNode(`User ${userId} · gate `), workflowLink(`user/${userId}`));
+    $('user-title').replaceChildren(document.createTextNode(`User ${userId} · `), userWorkflowsLink(userId));
     dl($('credits'), [['free', credits.free_remaining], ['paid', credits.paid_remaining], ['pack', credits.pack_remaining], ['total available', credits.total_available]]);
     $('credits').dataset.paid = String(credits.paid_remaining);
     dl($('usage'), [['plan', usage.plan], ['period', `${when(usage.period_start)} → ${when(usage.period_end)}`], ['sessions used', `${usage.sessions_used} / ${usage.limits.max_sessions_per_period ?? '∞'}`], ['minutes used', `${usage.minutes_used} / ${usage.limits.max_minutes_per_period ?? '∞'}`], ['max upload', `${usage.limits.max_upload_mb} MB`]]);

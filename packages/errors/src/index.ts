@@ -15,10 +15,15 @@ export const errorStatus = {
   COOLDOWN_ACTIVE: 409,
   SESSION_ALREADY_ACTIVE: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  /** The same Idempotency-Key is being answered right now (a concurrent retry): ask again in a moment. */
+  REQUEST_IN_PROGRESS: 409,
+  /** Billing, to the sessions service: that session's start was abandoned, no credit is taken for it. */
+  START_ABANDONED: 409,
   INVALID_TRANSITION: 409,
   NO_SEAT_AVAILABLE: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
   SIGNATURE_INVALID: 400,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -73,7 +73,8 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    if (error.status === 503) res.setHeader('Retry-After', '1');
+    const retryAfter = error.details.retry_after_seconds;
+    if (error.status === 503 || error.status === 429) res.setHeader('Retry-After', String(typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : 1));
     res.status(error.status).json({ ...error.toJSON(), request_id: req.id });
   };
 }

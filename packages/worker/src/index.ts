@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporalTls, type TemporalTlsSettings } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool, type Pool } from '@hourglass/postgres';
-import { traceActivityInterceptor } from './tracing';
+import { traceActivityInterceptor, traceClientInterceptor } from './tracing';
 
 export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './tracing';
 
@@ -14,10 +16,20 @@ export interface WorkerProcessOptions {
   taskQueue: string;
   /** Runs the service's migrations before the worker polls (activities need the schema). */
   migrate: () => Promise<void>;
-  /** The activities, built from the process's pool. */
-  activities: (pool: Pool) => object;
+  /** The activities, built from the process's pool and a Temporal client on the worker's own connection. */
+  activities: (deps: { pool: Pool; client: Client }) => object;
   /** Workflow code, for the one worker that runs workflows… */
   workflowsPath?: string;
+  /**
+   * …prebuilt into one file (`bundleWorkflowCode` at build time), used instead of bundling `workflowsPath` at every
+   * start when the file exists.
+   */
+  workflowBundlePath?: string;
+  /**
+   * Workflows kept in memory between their tasks (the sticky cache). Sessions sleep on timers for minutes: a small cache
+   * lets a sleeping one be evicted and replay its short history when its timer fires, instead of holding ~0.5 MB each.
+   */
+  maxCachedWorkflows?: number;
   /** …and its interceptor modules (trace ids on to activities and children). */
   workflowInterceptorModules?: string[];
 }
@@ -45,12 +57,17 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
       await o.migrate();
       pool = createPool({ connectionString: o.config.DATABASE_URL, applicationName: o.service });
       connection = await NativeConnection.connect({ address: o.config.TEMPORAL_ADDRESS, tls: temporalTls(o.config) });
+      // Activities that start workflows (a session's auto-start) use this client; it carries the current trace id.
+      const client = new Client({ connection, namespace: o.config.TEMPORAL_NAMESPACE, interceptors: { workflow: [traceClientInterceptor()] } });
+      const prebuilt = o.workflowBundlePath && existsSync(o.workflowBundlePath) ? o.workflowBundlePath : undefined;
+      if (o.workflowsPath) o.logger.info({ prebuilt: prebuilt ?? null }, prebuilt ? 'workflow code from the prebuilt bundle' : 'bundling workflow code');
       worker = await Worker.create({
         connection,
         namespace: o.config.TEMPORAL_NAMESPACE,
         taskQueue: o.taskQueue,
-        activities: o.activities(pool),
-        ...(o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
+        activities: o.activities({ pool, client }),
+        ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
+        ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
         interceptors: {
           activity: [traceActivityInterceptor(o.logger)],
           ...(o.workflowInterceptorModules ? { workflowModules: o.workflowInterceptorModules } : {}),

@@ -2,14 +2,17 @@ import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
-import { topicNames } from '@hourglass/proto';
+import { topicNames, type EventOf } from '@hourglass/proto';
 import Stripe from 'stripe';
 import { runMigrations } from './adapters/database';
 import { createInboxProcessor } from './payments/processor';
-import { grantInTx, lockUser } from './use-cases/ledger';
+import { grantInTx, lockUser, refundConsumptionInTx } from './use-cases/ledger';
 import { checkoutRoutes, paymentAdminRoutes, webhookRoutes } from './http/payment-routes';
 import type { BillingConfig } from './config';
+import { internalRoutes } from './http/internal-routes';
 import { billingAdminRoutes, billingRoutes } from './http/routes';
+
+const billingTopics = ['sessions.extension.rejected.v1', 'sessions.session.abandoned.v1'] as const;
 
 /** The billing API process: plans, credits and usage over HTTP, and the outbox relay for billing's events. */
 export function createBillingApp(config: BillingConfig, logger: Logger) {
@@ -32,16 +35,25 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       const inbox = createInboxProcessor(deps, logger);
       inbox.start();
       stops.unshift(() => inbox.stop());
-      // An extension paid for a session that had already ended comes back from sessions: it becomes a paid credit.
       const rejected = createIdempotentConsumer({
         kafka,
         pool,
         groupId: 'billing',
-        topics: ['sessions.extension.rejected.v1'],
+        topics: billingTopics,
         logger,
-        handler: async ({ message, client }) => {
-          await lockUser(client, deps, message.userId);
-          await grantInTx(client, { userId: message.userId, kind: 'paid', quantity: 1, source: 'payment', sourceRef: `extension-credit:${message.paymentId}`, actor: 'system', note: `extension ${message.paymentId} arrived after session ${message.sessionId} ended` });
+        // Both handlers only write to billing's database: many events, one commit.
+        batchSize: 50,
+        handler: async (event) => {
+          if (event.topic === 'sessions.session.abandoned.v1') {
+            // A start that never began: its credit comes back (or is never taken, if its consumption is still on its way).
+            const m = event.message as EventOf<'sessions.session.abandoned.v1'>;
+            await refundConsumptionInTx(event.client, deps, { userId: m.userId, sessionId: m.sessionId, reason: m.reason });
+            return;
+          }
+          // An extension paid for a session that had already ended comes back from sessions: it becomes a paid credit.
+          const message = event.message as EventOf<'sessions.extension.rejected.v1'>;
+          await lockUser(event.client, deps, message.userId);
+          await grantInTx(event.client, { userId: message.userId, kind: 'paid', quantity: 1, source: 'payment', sourceRef: `extension-credit:${message.paymentId}`, actor: 'system', note: `extension ${message.paymentId} arrived after session ${message.sessionId} ended` });
         },
         onFatal: (err) => {
           logger.fatal({ err }, 'consumer cannot continue');
@@ -78,10 +90,11 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
           api.mount(app, '/api', checkoutRoutes(payments));
           api.mount(app, '/admin', billingAdminRoutes(deps, config.JWT_SECRET));
           api.mount(app, '/admin', paymentAdminRoutes(payments));
+          api.mount(app, '/internal', internalRoutes(deps, config.JWT_SECRET));
         },
       });
       registerOutboxMetrics(registry, relay);
-      registerConsumerLagMetrics(registry, admin, 'billing', ['sessions.extension.rejected.v1']);
+      registerConsumerLagMetrics(registry, admin, 'billing', billingTopics);
       const server = await listen(app, config.PORT, config.HOST);
       stops.unshift(() => server.close());
       logger.info({ url: server.url }, 'billing API listening');

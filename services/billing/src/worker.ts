@@ -6,7 +6,9 @@ import { createBillingActivities } from './adapters/activities';
 import { runMigrations } from './adapters/database';
 import { loadConfig } from './config';
 
-// The billing worker runs billing's activities only (no workflows): the only writer of credits.
+// The billing worker serves the billing activities of workflows started before the start gate moved into PostgreSQL
+// (the legacy gate's consumeCredit and its sessions' recordUsage); new sessions call billing's HTTP API instead. It can
+// go once no such execution is left (ARCHITECTURE.md, "Upgrading from the gate workflow").
 runProcess('billing-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'billing-worker', ...process.env });
   const logger = createLogger({ service: 'billing-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
@@ -18,7 +20,7 @@ runProcess('billing-worker', () => {
       config,
       taskQueue: taskQueues.billing,
       migrate: () => runMigrations(config.DATABASE_URL, logger),
-      activities: (pool) => createBillingActivities({ pool, defaultPlanId: config.DEFAULT_PLAN_ID }),
+      activities: ({ pool }) => createBillingActivities({ pool, defaultPlanId: config.DEFAULT_PLAN_ID }),
     }),
   };
 });

@@ -19,10 +19,9 @@ import { packAdminRoutes, packRoutes } from './http/pack-routes';
 import { sessionRoutes } from './http/routes';
 import { streamRoutes } from './http/stream-routes';
 import { createFileStorage } from './storage';
-import { applyPaidExtension } from './use-cases/extensions';
-import { createPack, packIdForPayment } from './use-cases/packs';
-
-const sessionsTopics = ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'] as const;
+import { createStartLimiter } from './http/start-limiter';
+import { incomingEventHandler, sessionsTopics } from './use-cases/incoming-events';
+import { createStaleStartSweeper } from './use-cases/stale-start-sweeper';
 
 export interface SessionsApp {
   start(): Promise<RunningServer>;
@@ -47,47 +46,38 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
 
       const gateway = await connectWorkflowGateway({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, tls: temporalTls(config) });
       stops.unshift(() => gateway.close());
-      const packDeps = { pool, gateway, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
-      // Credits that arrive wake the user's gate, so a waiting auto-start happens as soon as the cooldown allows.
-      const credits = createIdempotentConsumer({
+      const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
+      const deps = { pool, gateway, workflows: gateway, billing, logger, startDeadlineMs: config.START_DEADLINE_MS };
+      const packDeps = { ...deps, graceHours: config.PACK_GRACE_HOURS, finalWarningHours: config.PACK_FINAL_WARNING_HOURS };
+
+      const consumer = createIdempotentConsumer({
         kafka,
         pool,
         groupId: 'sessions',
         topics: sessionsTopics,
         logger,
-        handler: async (event) => {
-          if (event.topic === 'billing.credit.granted.v1') {
-            const m = event.message as import('@hourglass/proto').CreditGranted;
-            await gateway.creditAvailable(m.userId, m.grantId);
-          } else if (event.topic === 'billing.pack.paid.v1') {
-            const m = event.message as import('@hourglass/proto').PackPaid;
-            await createPack(packDeps, { studentId: m.userId, mentorId: m.mentorId, sessions: m.sessions, packId: packIdForPayment(m.paymentId), paid: true });
-          } else {
-            const m = event.message as import('@hourglass/proto').ExtensionPaid;
-            await applyPaidExtension(event.client, gateway, { paymentId: m.paymentId, sessionId: m.sessionId, userId: m.userId, minutes: m.minutes });
-          }
-        },
+        handler: incomingEventHandler(packDeps),
         onFatal: (err) => {
           logger.fatal({ err }, 'consumer cannot continue');
           process.exit(1);
         },
       });
-      await credits.start();
-      stops.unshift(() => credits.stop());
+      await consumer.start();
+      stops.unshift(() => consumer.stop());
+      const sweeper = createStaleStartSweeper(deps, { olderThanMs: config.STALE_START_AFTER_MS, everyMs: config.STALE_START_SWEEP_MS });
+      sweeper.start();
+      stops.unshift(() => sweeper.stop());
       const hub = createStreamHub(pool, logger);
       await hub.start();
       stops.unshift(() => hub.stop());
-      const billing = createBillingClient({ baseUrl: config.BILLING_URL, jwtSecret: config.JWT_SECRET });
       const storage = createFileStorage(config);
       const fileDeps = {
-        pool,
-        gateway,
-        billing,
+        ...deps,
         storage,
-        logger,
         signingSecret: config.FILE_URL_SECRET ?? createHmac('sha256', config.JWT_SECRET).update('hourglass session file links').digest('hex'),
         planUploadLimitMb: (userId: string) => billing.uploadLimitMb(userId),
       };
+      const startLimiter = createStartLimiter({ perUser: config.START_INFLIGHT_PER_USER, perAddress: config.START_INFLIGHT_PER_ADDRESS });
       const admin = kafka.admin();
       await admin.connect();
       stops.unshift(() => admin.disconnect());
@@ -102,7 +92,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'file-storage', check: () => storage.ping() },
         ],
         routes: (app, api) => {
-          api.mount(app, '/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
+          api.mount(app, '/api', streamRoutes({ ...deps, hub }, config.JWT_SECRET));
           api.mountOutside(app, '/demo', demoRoutes(), 'HTML demo page of a live session');
           api.mountOutside(
             app,
@@ -115,10 +105,10 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
             'the operators’ console: static pages and a same-origin relay to the /admin and /api routes',
           );
           api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET));
-          api.mount(app, '/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
-          api.mount(app, '/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
+          api.mount(app, '/api', sessionRoutes(deps, startLimiter, config.JWT_SECRET));
+          api.mount(app, '/api', packRoutes(packDeps, config.JWT_SECRET));
           api.mount(app, '/admin', packAdminRoutes(packDeps, config.JWT_SECRET));
-          api.mount(app, '/admin', sessionAdminRoutes({ ...packDeps, billing }, config.JWT_SECRET));
+          api.mount(app, '/admin', sessionAdminRoutes(packDeps, config.JWT_SECRET));
         },
       });
       const server = await listen(app, config.PORT, config.HOST);

@@ -33,7 +33,7 @@ async function session(): Promise<string> {
   const id = randomUUID();
   await db.pool.query(
     `INSERT INTO sessions (id, user_id, mode, session_type, status, duration_minutes, started_at, expires_at, credit_kind, ledger_entry_id)
-     VALUES ($1, 'owner', 'live', 'paid', 'active', 45, now(), now() + interval '45 minutes', 'paid', 'l1')`,
+     VALUES ($1::uuid, 'owner-' || $1::text, 'live', 'paid', 'active', 45, now(), now() + interval '45 minutes', 'paid', 'l1')`,
     [id],
   );
   return id;

@@ -26,7 +26,7 @@ export const searchAttributes = {
 
 export type CreditKind = 'free' | 'paid' | 'test' | 'pack';
 export type SessionType = 'freemium' | 'paid' | 'test' | 'pack';
-export type SessionStatus = 'scheduled' | 'active' | 'ended' | 'expired' | 'cancelled';
+export type SessionStatus = 'starting' | 'scheduled' | 'active' | 'ended' | 'expired' | 'cancelled' | 'abandoned';
 
 /** Which session a credit of each kind buys. */
 export const sessionTypeForCredit: Record<CreditKind, SessionType> = {

@@ -26,6 +26,8 @@ export const gateRules = {
   isStartStale(requestedAt: string | undefined, nowMs: number): boolean {
     return requestedAt !== undefined && nowMs - Date.parse(requestedAt) > gateRules.startStaleAfterMs;
   },
+  /** How long before each deadline a session's participants hear `session:ending_soon` ("1 minute left"). */
+  endingSoonMs: 60_000,
   /** Bound on remembered request ids / ended sessions carried in gate state. */
   memory: 50,
 };

@@ -3,13 +3,16 @@ import type { SessionStatus } from '../contracts/common';
 /**
  * The one session state machine, used by SessionWorkflow and by the sessions API alike (pure: safe in workflow code).
  *
- *   scheduled ──start──▶ active ──end──▶ ended
- *       │                  │ ╰──expire──▶ expired
- *       ╰──cancel──▶ cancelled   ╰──extend──▶ active (a new deadline)
+ *   starting ──start──▶ active ──end──▶ ended          (starting: decided, its credit and workflow on the way)
+ *       ╰──abandon──▶ abandoned│ ╰──expire──▶ expired
+ *   scheduled ──start──▶ active╰──extend──▶ active (a new deadline)
+ *       ╰──cancel──▶ cancelled
  */
-export type SessionAction = 'start' | 'extend' | 'end' | 'expire' | 'cancel';
+export type SessionAction = 'start' | 'extend' | 'end' | 'expire' | 'cancel' | 'abandon';
 
 const transitions: Record<SessionStatus, Partial<Record<SessionAction, SessionStatus>>> = {
+  starting: { start: 'active', abandon: 'abandoned' },
+  abandoned: {},
   scheduled: { start: 'active', cancel: 'cancelled' },
   active: { extend: 'active', end: 'ended', expire: 'expired' },
   ended: {},
@@ -18,7 +21,7 @@ const transitions: Record<SessionStatus, Partial<Record<SessionAction, SessionSt
 };
 
 /** What an action is called as a target state in refusals ("from: ended, to: extended"). */
-const actionTarget: Record<SessionAction, string> = { start: 'active', extend: 'extended', end: 'ended', expire: 'expired', cancel: 'cancelled' };
+const actionTarget: Record<SessionAction, string> = { start: 'active', extend: 'extended', end: 'ended', expire: 'expired', cancel: 'cancelled', abandon: 'abandoned' };
 
 export type Transition = { ok: true; to: SessionStatus } | { ok: false; from: SessionStatus; to: string };
 

@@ -184,3 +184,14 @@ export async function recordUsageSeconds(tx: PoolClient, sessionId: string, seco
 export async function uncountUsage(tx: PoolClient, sessionId: string): Promise<void> {
   await tx.query(`UPDATE session_usage SET counted = false WHERE session_id = $1`, [sessionId]);
 }
+
+/** Marks a session's start as abandoned; returns false when it already was. */
+export async function insertSessionVoid(tx: PoolClient, sessionId: string, userId: string, reason: string): Promise<boolean> {
+  const { rowCount } = await tx.query(`INSERT INTO session_voids (session_id, user_id, reason) VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING`, [sessionId, userId, reason]);
+  return rowCount === 1;
+}
+
+export async function isSessionVoid(db: { query: PoolClient['query'] }, sessionId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM session_voids WHERE session_id = $1`, [sessionId]);
+  return (rowCount ?? 0) > 0;
+}

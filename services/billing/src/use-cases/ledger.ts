@@ -110,6 +110,10 @@ export function consumeCredit(deps: LedgerDeps, input: ConsumeCreditInput): Prom
 
     const earlier = await repo.ledgerByKey(tx, consumeKey(input.sessionId));
     if (earlier) return resultFor(earlier.id, earlier.grantId, earlier.kind);
+    // The sessions service gave this start up before its consumption arrived: take nothing.
+    if (await repo.isSessionVoid(tx, input.sessionId)) {
+      throw new DomainError('START_ABANDONED', 'This session’s start was abandoned; no credit is taken for it', { session_id: input.sessionId });
+    }
 
     const usage = await repo.usageBetween(tx, input.userId, account.periodStart, account.periodEnd);
     const breach = checkLimits(plan, usage);
@@ -140,9 +144,19 @@ export function consumeCredit(deps: LedgerDeps, input: ConsumeCreditInput): Prom
   });
 }
 
-/** Gives back the credit taken for a session that never ran. Idempotent; a no-op when nothing was taken. */
+/**
+ * Gives back the credit taken for a session that never ran, and voids the session so that a consumption still on its
+ * way takes nothing. Idempotent; gives nothing back when nothing was taken.
+ */
 export function refundConsumption(deps: LedgerDeps, input: RefundConsumptionInput): Promise<void> {
-  return withUser(deps, input.userId, async (tx) => {
+  return withTransaction(deps.pool, (tx) => refundConsumptionInTx(tx, deps, input));
+}
+
+/** refundConsumption inside the caller's transaction (a consumer applying sessions.session.abandoned.v1). */
+export async function refundConsumptionInTx(tx: PoolClient, deps: Pick<LedgerDeps, 'defaultPlanId' | 'now'>, input: RefundConsumptionInput): Promise<void> {
+  await lockUser(tx, deps, input.userId);
+  {
+    await repo.insertSessionVoid(tx, input.sessionId, input.userId, input.reason);
     const consumed = await repo.ledgerByKey(tx, consumeKey(input.sessionId));
     if (!consumed || (await repo.ledgerByKey(tx, refundKey(input.sessionId)))) return;
     const ledgerEntryId = randomUUID();
@@ -151,7 +165,7 @@ export function refundConsumption(deps: LedgerDeps, input: RefundConsumptionInpu
     await repo.uncountUsage(tx, input.sessionId);
     await enqueueEvent(tx, 'billing.credit.refunded.v1', { ledgerEntryId, userId: input.userId, grantId: consumed.grantId, kind: consumed.kind, quantity: 1, reason: input.reason, sourceRef: input.sessionId });
     afterCommit(tx, () => metrics.creditsRefunded.inc({ kind: consumed.kind, reason: 'start_failed' }));
-  });
+  }
 }
 
 /** Records a finished session's seconds in its period's usage, once. */

@@ -1,20 +1,36 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent } from '@hourglass/kafka';
 import { afterCommit, withTransaction, type Pool } from '@hourglass/postgres';
-import type { SessionsActivities } from '@hourglass/workflows';
+import { ApplicationFailure } from '@temporalio/common';
+import { gateRules, type SessionsActivities } from '@hourglass/workflows';
 import { sessionsFinished, sessionsStarted } from '../metrics';
+import { recordSessionEndingSoon } from '../use-cases/session-record';
 import { appendSessionEvent } from './session-events';
 import { insertStartedSession, markSessionEnded } from './session-repository';
+import { extendCooldown } from './start-gate-repository';
+
+/** The cooldown of sessions started by the legacy gate, whose rows do not say which their plan imposed. */
+const LEGACY_COOLDOWN_MINUTES = 10;
 
 /**
- * The sessions worker's activities: they own the session read model and its events. Each writes the row and the
- * outbox event in one transaction, and only when the row changed — so a retried activity emits nothing twice.
+ * Activities of the legacy gate and session workflows (executions started before the start gate moved into
+ * PostgreSQL): they keep the read model and its events as they always did. Each writes the row and the outbox event
+ * in one transaction, and only when the row changed — so a retried activity emits nothing twice.
  */
 export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActivities {
   return {
     async recordSessionStarted(record) {
       await withTransaction(pool, async (tx) => {
-        if (!(await insertStartedSession(tx, record))) return;
+        let inserted: boolean;
+        try {
+          inserted = await insertStartedSession(tx, record);
+        } catch (err) {
+          // The user has a session started the new way meanwhile: one live session per user holds, and the legacy
+          // gate gives this start's credit back when the step fails.
+          if ((err as { code?: string }).code === '23505') throw ApplicationFailure.nonRetryable('the user already has a live session', 'SESSION_ALREADY_ACTIVE');
+          throw err;
+        }
+        if (!inserted) return;
         afterCommit(tx, () => sessionsStarted.inc({ session_type: record.sessionType }));
         await appendSessionEvent(tx, record.sessionId, 'session:started', { session_id: record.sessionId, started_at: record.startedAt, expires_at: record.expiresAt, duration_minutes: record.durationMinutes, session_type: record.sessionType });
         await enqueueEvent(tx, 'sessions.session.started.v1', {
@@ -31,16 +47,8 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
       });
     },
 
-    async recordSessionEndingSoon({ sessionId, expiresAt }) {
-      await withTransaction(pool, async (tx) => {
-        // Once per deadline: a retried activity finds the event it already wrote (checked under the session's lock).
-        await tx.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-        const { rowCount } = await tx.query(`SELECT 1 FROM session_events WHERE session_id = $1 AND type = 'session:ending_soon' AND data->>'expires_at' = $2`, [sessionId, expiresAt]);
-        if (rowCount) return;
-        const remainingSeconds = Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));
-        await appendSessionEvent(tx, sessionId, 'session:ending_soon', { session_id: sessionId, expires_at: expiresAt, remaining_seconds: remainingSeconds });
-      });
-    },
+    recordSessionEndingSoon: (notice) => recordSessionEndingSoon(pool, notice),
+
     async recordSessionEnded(record) {
       await withTransaction(pool, async (tx) => {
         if (!(await markSessionEnded(tx, record))) return;
@@ -54,6 +62,8 @@ export function createSessionsActivities({ pool }: { pool: Pool }): SessionsActi
           durationUsedSeconds: record.durationUsedSeconds,
           sessionType: record.sessionType,
         });
+        // Starts are decided in the gate row now: it must know this session's cooldown too.
+        await extendCooldown(tx, record.userId, new Date(gateRules.cooldownUntil(record.endedAt, LEGACY_COOLDOWN_MINUTES)));
       });
     },
   };

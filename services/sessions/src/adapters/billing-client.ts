@@ -1,5 +1,12 @@
 import { signToken } from '@hourglass/auth';
-import { DomainError } from '@hourglass/errors';
+import { DomainError, errorStatus, type ErrorCode } from '@hourglass/errors';
+import { currentTraceId } from '@hourglass/logger';
+import type { CreditKind, SessionType } from '@hourglass/workflows';
+
+const traceHeaders = (): Record<string, string> => {
+  const traceId = currentTraceId();
+  return traceId ? { 'x-request-id': traceId } : {};
+};
 
 export interface CreditSummary {
   user_id: string;
@@ -14,7 +21,26 @@ export interface CheckoutAnswer {
   amount_cents: number;
 }
 
+/** The credit billing took for a starting session, and what the user's plan gives that session. */
+export interface Consumption {
+  ledgerEntryId: string;
+  grantId: string;
+  kind: CreditKind;
+  sessionType: SessionType;
+  /** May be fractional (plans for demos and tests); the deadline is exact. */
+  durationMinutes: number;
+  cooldownMinutes: number;
+  plan: string;
+}
+
+/** Billing refused the credit: the caller's own refusal (402 NO_CREDITS, 403 plan limits, START_ABANDONED). */
+export class CreditRefused extends DomainError {}
+
 export interface BillingClient {
+  /** Takes one credit for a starting session; idempotent per session id. Throws CreditRefused, or UNAVAILABLE. */
+  consumeCredit(input: { userId: string; sessionId: string; preferredKind?: CreditKind }): Promise<Consumption>;
+  /** Counts a finished session's seconds in its billing period; idempotent per session id. */
+  recordUsage(input: { userId: string; sessionId: string; seconds: number; startedAt: string }): Promise<void>;
   credits(userId: string): Promise<CreditSummary>;
   extensionCheckout(userId: string, sessionId: string, minutes: number, idempotencyKey?: string): Promise<CheckoutAnswer>;
   packCheckout(userId: string, mentorId: string, sessions: number, idempotencyKey?: string): Promise<CheckoutAnswer>;
@@ -24,7 +50,20 @@ export interface BillingClient {
 
 /** Billing's public HTTP API, called with a short-lived service token. */
 export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; jwtSecret: string }): BillingClient {
-  const token = () => signToken({ sub: 'sessions', role: 'service' }, jwtSecret, '5m');
+  // One service token, renewed well before it expires (signing one per call costs more than the call's own work).
+  let cached: { token: Promise<string>; renewAt: number } | null = null;
+  const token = () => {
+    if (!cached || Date.now() >= cached.renewAt) cached = { token: signToken({ sub: 'sessions', role: 'service' }, jwtSecret, '5m'), renewAt: Date.now() + 4 * 60_000 };
+    return cached.token;
+  };
+  const post = async (path: string, body: object, timeoutMs: number) =>
+    fetch(new URL(path, baseUrl), {
+      method: 'POST',
+      // The current trace id goes along as billing's request id: one trace across both services' logs and events.
+      headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', ...traceHeaders() },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   /** Billing creates the Stripe Checkout Session on the user's behalf. */
   const checkout = async (body: object, idempotencyKey?: string): Promise<CheckoutAnswer> => {
     const res = await fetch(new URL('/api/checkout', baseUrl), {
@@ -37,6 +76,32 @@ export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; j
     return (await res.json()) as CheckoutAnswer;
   };
   return {
+    async consumeCredit({ userId, sessionId, preferredKind }) {
+      const res = await post('/internal/consumptions', { user_id: userId, session_id: sessionId, ...(preferredKind ? { preferred_kind: preferredKind } : {}) }, 5000);
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (res.status === 200) {
+        return {
+          ledgerEntryId: String(body.ledger_entry_id),
+          grantId: String(body.grant_id),
+          kind: body.kind as CreditKind,
+          sessionType: body.session_type as SessionType,
+          durationMinutes: Number(body.duration_minutes),
+          cooldownMinutes: Number(body.cooldown_minutes),
+          plan: String(body.plan),
+        };
+      }
+      const code = body.error as ErrorCode | undefined;
+      // A refusal about the user's credits or plan is the caller's own answer, with billing's details (balances, limits).
+      if (code && (code === 'NO_CREDITS' || code === 'session_limit_exceeded' || code === 'minutes_limit_exceeded' || code === 'START_ABANDONED') && errorStatus[code] === res.status) {
+        const { error: _e, message, request_id: _r, ...details } = body;
+        throw new CreditRefused(code, String(message ?? code), details);
+      }
+      throw new DomainError('UNAVAILABLE', 'Credits cannot be checked right now; retry in a moment');
+    },
+    async recordUsage({ userId, sessionId, seconds, startedAt }) {
+      const res = await post('/internal/usage', { user_id: userId, session_id: sessionId, seconds, started_at: startedAt }, 5000);
+      if (res.status !== 200) throw new DomainError('UNAVAILABLE', `usage could not be recorded (${res.status})`);
+    },
     async credits(userId) {
       const url = new URL('/api/users/credits', baseUrl);
       url.searchParams.set('user_id', userId);

@@ -12,8 +12,9 @@ export interface SessionEvent {
  * Appends an event to a session's stream inside the caller's transaction. Versions are gap-free per session (the
  * session row is locked first), and NOTIFY reaches every replica's stream hub at commit.
  */
-export async function appendSessionEvent(tx: PoolClient, sessionId: string, type: SessionEventType, data: Record<string, unknown>): Promise<number> {
-  await tx.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
+export async function appendSessionEvent(tx: PoolClient, sessionId: string, type: SessionEventType, data: Record<string, unknown>, { rowLocked = false }: { rowLocked?: boolean } = {}): Promise<number> {
+  // (rowLocked: the caller's UPDATE of the session row already holds the lock)
+  if (!rowLocked) await tx.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
   const { rows } = await tx.query<{ version: number }>(
     `INSERT INTO session_events (session_id, version, type, data)
      SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM session_events WHERE session_id = $1

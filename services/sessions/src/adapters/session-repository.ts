@@ -39,7 +39,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function findSession(db: Queryable, id: string): Promise<SessionRow | null> {
   if (!UUID.test(id)) return null;
-  const { rows } = await db.query<DbRow>(`SELECT ${columns} FROM sessions WHERE id = $1`, [id]);
+  // A start still being decided, or given up, is no session anyone can see (its caller never got its id).
+  const { rows } = await db.query<DbRow>(`SELECT ${columns} FROM sessions WHERE id = $1 AND status NOT IN ('starting', 'abandoned')`, [id]);
   return rows[0] ? toRow(rows[0]) : null;
 }
 
@@ -65,7 +66,3 @@ export async function markSessionEnded(db: Queryable, r: SessionEndRecord): Prom
   return rowCount === 1;
 }
 
-/** Keeps the read model's deadline in step with the workflow after an extension. */
-export async function updateSessionDeadline(db: Queryable, id: string, expiresAt: string, durationMinutes: number): Promise<void> {
-  await db.query(`UPDATE sessions SET expires_at = $2, duration_minutes = $3, updated_at = now() WHERE id = $1 AND status = 'active'`, [id, expiresAt, durationMinutes]);
-}

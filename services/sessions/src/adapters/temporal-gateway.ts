@@ -1,7 +1,7 @@
 import {
   Client,
   Connection,
-  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -18,36 +18,29 @@ import {
   schedulePackSessionUpdate,
   type PackInput,
   type PackState,
-  creditAvailableSignal,
   endSessionUpdate,
   extendSessionUpdate,
-  gateStateQuery,
   refusalTypes,
   searchAttributes,
-  setAutoStartUpdate,
-  startSessionUpdate,
   taskQueues,
   workflowIds,
-  type AutoStartRequest,
   type ExtendSessionRequest,
-  type GateState,
   type SessionOutcome,
+  type SessionStart,
   type SessionState,
-  type SessionView,
-  type StartSessionRequest,
 } from '@hourglass/workflows';
 
-/** The sessions API's only door to Temporal: starts go through the user's gate, ends and extensions to the session. */
-export interface WorkflowGateway {
-  startSession(req: StartSessionRequest): Promise<SessionView>;
+/** Starts a session's workflow: all the start path needs of Temporal (one call). */
+export interface SessionWorkflowStarter {
+  /** Starts `session/<id>` with its deadline; starting one that already exists is not an error (a resumed start). */
+  startSessionWorkflow(start: SessionStart): Promise<void>;
+}
+
+/** The sessions service's only door to Temporal: session workflows (start, end, extend) and pack workflows. */
+export interface WorkflowGateway extends SessionWorkflowStarter {
   /** null when the session workflow is gone (already finished): the read model has the final state. */
   endSession(sessionId: string, requestedBy: string): Promise<SessionOutcome | null>;
   extendSession(sessionId: string, req: ExtendSessionRequest): Promise<SessionState | null>;
-  setAutoStart(userId: string, req: AutoStartRequest): Promise<GateState>;
-  /** null when the user never had a gate. */
-  gateState(userId: string): Promise<GateState | null>;
-  /** Wakes the user's gate: a credit arrived (auto-start may now happen). No-op for users without a gate. */
-  creditAvailable(userId: string, grantId: string): Promise<void>;
   /** Starts the pack's workflow (idempotent: an already running pack is fine). */
   startPack(input: PackInput): Promise<void>;
   /** Sends one of the pack's updates; null when the pack's workflow has finished. */
@@ -62,27 +55,8 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
   // Every start, update and signal carries the current trace id (the HTTP request's, or the consumed event's).
   const client = new Client({ connection, namespace, interceptors: { workflow: [traceClientInterceptor()] } });
 
-  const gateStart = (userId: string) =>
-    new WithStartWorkflowOperation('userGateWorkflow', {
-      workflowId: workflowIds.gate(userId),
-      taskQueue: taskQueues.sessions,
-      args: [{ userId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [{ key: searchAttributes.userId, value: userId }],
-    });
-
   return {
-    async startSession(req) {
-      try {
-        return await client.workflow.executeUpdateWithStart(startSessionUpdate, {
-          args: [req],
-          updateId: `start:${req.requestId}`,
-          startWorkflowOperation: gateStart(req.userId),
-        });
-      } catch (e) {
-        throw toDomainError(e);
-      }
-    },
+    startSessionWorkflow: sessionWorkflowStarter(client).startSessionWorkflow,
 
     async endSession(sessionId, requestedBy) {
       try {
@@ -99,31 +73,6 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
       } catch (e) {
         if (isGone(e)) return null;
         throw toDomainError(e);
-      }
-    },
-
-    async setAutoStart(userId, req) {
-      try {
-        return await client.workflow.executeUpdateWithStart(setAutoStartUpdate, { args: [req], startWorkflowOperation: gateStart(userId) });
-      } catch (e) {
-        throw toDomainError(e);
-      }
-    },
-
-    async gateState(userId) {
-      try {
-        return await client.workflow.getHandle(workflowIds.gate(userId)).query(gateStateQuery);
-      } catch (e) {
-        if (isGone(e)) return null;
-        throw e;
-      }
-    },
-
-    async creditAvailable(userId, grantId) {
-      try {
-        await client.workflow.getHandle(workflowIds.gate(userId)).signal(creditAvailableSignal, { grantId });
-      } catch (e) {
-        if (!isGone(e)) throw e;
       }
     },
 
@@ -171,6 +120,29 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
   };
 }
 
+/** Starts session workflows through a client (the sessions API's, or one a worker builds on its own connection). */
+export function sessionWorkflowStarter(client: Client): SessionWorkflowStarter {
+  return {
+    async startSessionWorkflow(start) {
+      try {
+        await client.workflow.start('timedSessionWorkflow', {
+          workflowId: workflowIds.session(start.sessionId),
+          taskQueue: taskQueues.sessions,
+          args: [start],
+          // Set once at start (the status changes once more, when the session is over).
+          typedSearchAttributes: [
+            { key: searchAttributes.userId, value: start.userId },
+            { key: searchAttributes.sessionType, value: start.sessionType },
+            { key: searchAttributes.status, value: 'active' },
+          ],
+        });
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      }
+    },
+  };
+}
+
 function isGone(e: unknown): boolean {
   if (e instanceof WorkflowNotFoundError) return true;
   const msg = String((e as Error)?.message ?? '');
@@ -180,18 +152,13 @@ function isGone(e: unknown): boolean {
 /** Maps a refused update to the API's error; the refusal's details are the body fields. */
 export function toDomainError(e: unknown): unknown {
   if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new DomainError('UNAVAILABLE', 'The request is still being processed; retry with the same Idempotency-Key');
+    return new DomainError('UNAVAILABLE', 'The request is still being processed; retry it');
   }
   if (e instanceof WorkflowUpdateFailedError) {
     const cause = e.cause;
     if (cause instanceof ApplicationFailure && cause.type && refusalTypes.includes(cause.type)) {
       const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
       return new DomainError(cause.type as ErrorCode, cause.message, details);
-    }
-    if (cause instanceof ApplicationFailure && cause.type === 'START_FAILED') {
-      // Also a start that an outage held past its freshness window (gateRules.startStaleAfterMs). The same
-      // Idempotency-Key gets this same answer again (the update id is derived from it): a new key starts afresh.
-      return new DomainError('UNAVAILABLE', 'The session could not be started; no credit was taken. Try again with a new Idempotency-Key.', (cause.details?.[0] ?? {}) as Record<string, unknown>);
     }
     // A validator refusal (bad input that got past the edge).
     return new DomainError('VALIDATION_FAILED', cause?.message ?? e.message);

@@ -4,6 +4,7 @@ import { principalOf, requireAuth } from '@hourglass/auth';
 import { route } from '@hourglass/http';
 import { requestExtension } from '../use-cases/extensions';
 import * as sessions from '../use-cases/sessions';
+import type { StartLimiter } from './start-limiter';
 import { checkoutAnswer, endedSession, gateView, idempotencyKeyHeader, sessionIdParam, sessionView, startedSession } from './schemas';
 
 export const startSessionBody = z.object({
@@ -16,7 +17,7 @@ export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode
 const tags = ['sessions'];
 const operationName = (method: string, path: string) => `${method}${path.replace(/[^a-z]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 
-export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
+export function sessionRoutes(deps: sessions.Deps, limiter: StartLimiter, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret));
 
@@ -26,7 +27,8 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
     '/sessions',
     {
       summary: 'Start a session',
-      description: 'Decided by the user’s gate workflow: one credit in burn order, cooldown and plan limits, then a durable session workflow. The same Idempotency-Key answers the same session.',
+      description:
+        'Decided in one transaction on the user’s gate (one live session, the cooldown), then one credit in burn order within the plan’s limits, then the session’s durable workflow. The same Idempotency-Key answers the same session; sent again while its first request is still being answered, 409 REQUEST_IN_PROGRESS. More than a few starts of one user in flight at once answer 429 with Retry-After.',
       tags,
       body: startSessionBody,
       headers: idempotencyKeyHeader,
@@ -50,10 +52,21 @@ export function sessionRoutes(deps: sessions.Deps, jwtSecret: string): Router {
           ),
         },
       },
-      errors: ['NO_CREDITS', 'session_limit_exceeded', 'COOLDOWN_ACTIVE', 'SESSION_ALREADY_ACTIVE', 'IDEMPOTENCY_KEY_REUSED', 'UNAVAILABLE'],
+      errors: ['NO_CREDITS', 'session_limit_exceeded', 'minutes_limit_exceeded', 'COOLDOWN_ACTIVE', 'SESSION_ALREADY_ACTIVE', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'TOO_MANY_REQUESTS', 'UNAVAILABLE'],
     },
     async (req, res, { body, headers }) => {
-      res.status(201).json(await sessions.startSession(deps, principalOf(req), body, headers['Idempotency-Key']));
+      const principal = principalOf(req);
+      const release = limiter.admit(principal.sub, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      // A caller who hangs up before the session began gets none: nothing may start its clock for nobody.
+      let callerGone = false;
+      res.once('close', () => {
+        if (!res.writableFinished) callerGone = true;
+      });
+      try {
+        res.status(201).json(await sessions.startSessionFor(deps, principal, body, headers['Idempotency-Key'], () => callerGone));
+      } finally {
+        release();
+      }
     },
   );
 

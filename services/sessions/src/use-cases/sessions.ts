@@ -1,64 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { DomainError, notFound } from '@hourglass/errors';
-import type { Pool } from '@hourglass/postgres';
-import type { CreditKind } from '@hourglass/workflows';
-import { gateRules } from '@hourglass/workflows';
+import { gateRules, type SessionType } from '@hourglass/workflows';
 import type { BillingClient } from '../adapters/billing-client';
 import { findSession } from '../adapters/session-repository';
+import { readGate, setAutoStartWish } from '../adapters/start-gate-repository';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
-import { startLatency } from '../metrics';
 import { canAccess, effectiveStatus, remainingSeconds, type SessionRow } from '../domain/session';
+import { startSession, tryAutoStart, type StartDeps } from './start-session';
 
-export interface Deps {
-  pool: Pool;
+export interface Deps extends StartDeps {
   gateway: WorkflowGateway;
   billing: BillingClient;
   now?: () => Date;
 }
 type Principal = { sub: string; role: string };
 
-const sessionTypeHints: Record<string, CreditKind> = { freemium: 'free', paid: 'paid', test: 'test', pack: 'pack' };
-
-/**
- * The request id the gate deduplicates on: the client's Idempotency-Key (scoped to the user and the request's
- * parameters, so reusing a key with other parameters is a different request the gate refuses), or a fresh id.
- */
-export function startRequestId(userId: string, idempotencyKey: string | undefined, params: unknown): string {
-  if (!idempotencyKey) return randomUUID();
-  return createHash('sha256').update(JSON.stringify([userId, idempotencyKey, params])).digest('hex').slice(0, 32);
-}
-
-export async function startSession(deps: Deps, principal: Principal, input: { mode: string; session_type?: string; participant_id?: string }, idempotencyKey?: string) {
-  const requestId = startRequestId(principal.sub, idempotencyKey, input);
-  const timer = startLatency.startTimer();
-  const view = await deps.gateway
-    .startSession({
-      requestId,
-      userId: principal.sub,
-      mode: input.mode,
-      preferredKind: input.session_type ? sessionTypeHints[input.session_type] : undefined,
-      participantId: input.participant_id,
-      requestedAt: new Date().toISOString(),
-    })
-    .then(
-      (v) => (timer({ outcome: 'started' }), v),
-      (err: unknown) => {
-        timer({ outcome: err instanceof DomainError ? err.code : 'error' });
-        throw err;
-      },
-    );
-  return {
-    status: 'ok',
-    session: {
-      id: view.id,
-      mode: view.mode,
-      session_type: view.sessionType,
-      duration_minutes: view.durationMinutes,
-      started_at: view.startedAt,
-      expires_at: view.expiresAt,
-      status: view.status,
-    },
-  };
+export function startSessionFor(deps: Deps, principal: Principal, input: { mode: string; session_type?: SessionType; participant_id?: string }, idempotencyKey?: string, callerGone?: () => boolean) {
+  return startSession(deps, { userId: principal.sub, mode: input.mode, sessionType: input.session_type, participantId: input.participant_id, idempotencyKey }, { callerGone });
 }
 
 export async function accessibleSession(deps: Deps, principal: Principal, id: string): Promise<SessionRow> {
@@ -107,27 +64,30 @@ export async function endSession(deps: Deps, principal: Principal, id: string) {
   };
 }
 
+/** Records (or drops) the wish that the next session start by itself, and tries it at once. */
 export async function setAutoStart(deps: Deps, principal: Principal, input: { enabled: boolean; mode?: string }) {
-  const state = await deps.gateway.setAutoStart(principal.sub, input);
-  return gateBody(deps, principal.sub, state.cooldownUntil, state.activeSessionId, state.autoStart !== null);
+  await setAutoStartWish(deps.pool, principal.sub, input.enabled ? (input.mode ?? 'chat') : null);
+  if (input.enabled) {
+    await tryAutoStart(deps, principal.sub).catch((err: unknown) => {
+      // The wish stays: it is tried again when the cooldown ends or a credit arrives.
+      deps.logger?.warn({ err, userId: principal.sub }, 'auto-start could not be tried now');
+    });
+  }
+  return getGate(deps, principal);
 }
 
 export async function getGate(deps: Deps, principal: Principal) {
-  const state = await deps.gateway.gateState(principal.sub);
-  return gateBody(deps, principal.sub, state?.cooldownUntil ?? null, state?.activeSessionId ?? null, Boolean(state?.autoStart));
-}
-
-async function gateBody(deps: Deps, userId: string, cooldownUntil: string | null, activeSessionId: string | null, autoStart: boolean) {
   const now = (deps.now ?? (() => new Date()))();
-  const credits = await deps.billing.credits(userId);
+  const [gate, credits] = await Promise.all([readGate(deps.pool, principal.sub), deps.billing.credits(principal.sub)]);
+  const cooldownUntil = gate.cooldownUntil?.toISOString() ?? null;
   const cooling = gateRules.cooldownRemainingMs(cooldownUntil, now.getTime()) > 0;
   return {
     cooldown_until: cooling ? cooldownUntil : null,
     retry_after_seconds: gateRules.retryAfterSeconds(cooldownUntil, now.getTime()),
     has_credit: credits.total_available > 0,
-    active_session_id: activeSessionId,
-    can_start: !cooling && !activeSessionId && credits.total_available > 0,
-    auto_start: autoStart,
+    active_session_id: gate.activeSessionId,
+    can_start: !cooling && !gate.activeSessionId && credits.total_available > 0,
+    auto_start: gate.autoStartMode !== null,
     server_time: now.toISOString(),
   };
 }

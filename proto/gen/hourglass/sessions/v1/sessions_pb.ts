@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hourglass/sessions/v1/sessions.proto.
  */
 export const file_hourglass_sessions_v1_sessions: GenFile = /*@__PURE__*/
-  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBSJtChFFeHRlbnNpb25SZWplY3RlZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEg4KBnJlYXNvbhgFIAEoCSKVAgoLUGFja0NoYW5nZWQSDwoHcGFja19pZBgBIAEoCRISCgpzdHVkZW50X2lkGAIgASgJEhEKCW1lbnRvcl9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSEwoLc2VhdF9zdGF0dXMYBSABKAkSFgoOdG90YWxfc2Vzc2lvbnMYBiABKAUSGgoScmVtYWluaW5nX3Nlc3Npb25zGAcgASgFEhoKEmNvbXBsZXRlZF9zZXNzaW9ucxgIIAEoBRIxCg1ncmFjZV9lbmRzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAogASgJEhIKCnJlbmV3ZWRfYnkYCyABKAliBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiRob3VyZ2xhc3Mvc2Vzc2lvbnMvdjEvc2Vzc2lvbnMucHJvdG8SFWhvdXJnbGFzcy5zZXNzaW9ucy52MSKBAgoOU2Vzc2lvblN0YXJ0ZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIMCgRtb2RlGAQgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYBSABKAUSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYXV0b19zdGFydGVkGAggASgIEhYKDnBhcnRpY2lwYW50X2lkGAkgASgJIqYBCgxTZXNzaW9uRW5kZWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIsCghlbmRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZHVyYXRpb25fdXNlZF9zZWNvbmRzGAUgASgFEhQKDHNlc3Npb25fdHlwZRgGIAEoCSKrAQoPU2Vzc2lvbkV4dGVuZGVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpwYXltZW50X2lkGAMgASgJEhUKDWFkZGVkX21pbnV0ZXMYBCABKAUSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fbWludXRlcxgGIAEoBSJtChFFeHRlbnNpb25SZWplY3RlZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEg4KBnJlYXNvbhgFIAEoCSJHChBTZXNzaW9uQWJhbmRvbmVkEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkilQIKC1BhY2tDaGFuZ2VkEg8KB3BhY2tfaWQYASABKAkSEgoKc3R1ZGVudF9pZBgCIAEoCRIRCgltZW50b3JfaWQYAyABKAkSDgoGc3RhdHVzGAQgASgJEhMKC3NlYXRfc3RhdHVzGAUgASgJEhYKDnRvdGFsX3Nlc3Npb25zGAYgASgFEhoKEnJlbWFpbmluZ19zZXNzaW9ucxgHIAEoBRIaChJjb21wbGV0ZWRfc2Vzc2lvbnMYCCABKAUSMQoNZ3JhY2VfZW5kc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2Vzc2lvbl9pZBgKIAEoCRISCgpyZW5ld2VkX2J5GAsgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Topic sessions.session.started.v1, key: session_id. Emitted once when a session starts (by hand or auto-start).
@@ -208,6 +208,37 @@ export const ExtensionRejectedSchema: GenMessage<ExtensionRejected> = /*@__PURE_
   messageDesc(file_hourglass_sessions_v1_sessions, 3);
 
 /**
+ * Topic sessions.session.abandoned.v1, key: session_id. A start that was decided but never began (its caller left,
+ * or a dependency failed half-way): billing gives back the credit it may have taken for it, and refuses to take one
+ * later, so the outcome is the same whichever of the two arrives first.
+ *
+ * @generated from message hourglass.sessions.v1.SessionAbandoned
+ */
+export type SessionAbandoned = Message<"hourglass.sessions.v1.SessionAbandoned"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message hourglass.sessions.v1.SessionAbandoned.
+ * Use `create(SessionAbandonedSchema)` to create a new message.
+ */
+export const SessionAbandonedSchema: GenMessage<SessionAbandoned> = /*@__PURE__*/
+  messageDesc(file_hourglass_sessions_v1_sessions, 4);
+
+/**
  * Topics sessions.pack.{created,completed_session,depleted,grace_started,renewed,seat_released,expired}.v1,
  * key: pack_id. The pack's state after the change; session_id is set for completed_session.
  *
@@ -275,5 +306,5 @@ export type PackChanged = Message<"hourglass.sessions.v1.PackChanged"> & {
  * Use `create(PackChangedSchema)` to create a new message.
  */
 export const PackChangedSchema: GenMessage<PackChanged> = /*@__PURE__*/
-  messageDesc(file_hourglass_sessions_v1_sessions, 4);
+  messageDesc(file_hourglass_sessions_v1_sessions, 5);
 

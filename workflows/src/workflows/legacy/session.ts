@@ -1,5 +1,9 @@
+// FROZEN: workflow code of executions started before the start gate moved into PostgreSQL. It stays registered, and
+// unchanged, so that such executions (a user's gate `user/<id>`, the sessions it started) replay and finish as they
+// began; nothing new is started with it. Replay tests hold it to its recorded histories. See ARCHITECTURE.md,
+// "Upgrading from the gate workflow".
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { refusals, searchAttributes, workflowIds } from '../contracts/common';
+import { refusals, searchAttributes, workflowIds } from '../../contracts/common';
 import {
   endSessionUpdate,
   extendSessionUpdate,
@@ -9,11 +13,11 @@ import {
   type SessionInput,
   type SessionOutcome,
   type SessionState,
-} from '../contracts/messages';
-import { billing, sessions } from './activity-proxies';
-import { refuse } from './failures';
-import { gateRules } from './gate-rules';
-import { sessionStates } from './session-states';
+} from '../../contracts/messages';
+import { billing, sessions } from '../activity-proxies';
+import { refuse } from '../failures';
+import { gateRules } from '../gate-rules';
+import { sessionStates } from '../session-states';
 
 
 const MAX_EXTENSION_MINUTES = 24 * 60;

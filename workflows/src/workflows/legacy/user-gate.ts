@@ -1,3 +1,7 @@
+// FROZEN: workflow code of executions started before the start gate moved into PostgreSQL. It stays registered, and
+// unchanged, so that such executions (a user's gate `user/<id>`, the sessions it started) replay and finish as they
+// began; nothing new is started with it. Replay tests hold it to its recorded histories. See ARCHITECTURE.md,
+// "Upgrading from the gate workflow".
 import {
   ParentClosePolicy,
   allHandlersFinished,
@@ -9,8 +13,8 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConsumeCreditResult } from '../contracts/billing';
-import { refusals, searchAttributes, workflowIds } from '../contracts/common';
+import type { ConsumeCreditResult } from '../../contracts/billing';
+import { refusals, searchAttributes, workflowIds } from '../../contracts/common';
 import {
   creditAvailableSignal,
   gateStateQuery,
@@ -22,10 +26,10 @@ import {
   type SessionInput,
   type SessionView,
   type StartSessionRequest,
-} from '../contracts/messages';
-import { billing, sessions } from './activity-proxies';
-import { asUpdateFailure, refusalOf, refuse, staleStartFailure } from './failures';
-import { gateRules } from './gate-rules';
+} from '../../contracts/messages';
+import { billing, sessions } from '../activity-proxies';
+import { asUpdateFailure, refusalOf, refuse, staleStartFailure } from '../failures';
+import { gateRules } from '../gate-rules';
 import { Lock } from './lock';
 import { sessionWorkflow } from './session';
 

@@ -1,0 +1,35 @@
+import type { Logger } from '@hourglass/logger';
+import { withTransaction } from '@hourglass/postgres';
+import type { SessionStepActivities } from '@hourglass/workflows';
+import { activateSession, recordSessionEndingSoon, recordSessionExtended, recordSessionOver } from '../use-cases/session-record';
+import { tryAutoStart, type StartDeps } from '../use-cases/start-session';
+
+/**
+ * The session workflow's steps (local activities, in the sessions worker). Each is idempotent; a failure that
+ * retrying cannot fix is non-retryable, so it fails the step instead of holding the session for ever.
+ */
+export function createSessionStepActivities(deps: StartDeps & { billing: StartDeps['billing'] & { recordUsage(u: { userId: string; sessionId: string; seconds: number; startedAt: string }): Promise<void> }; logger: Logger }): SessionStepActivities {
+  return {
+    async activateSession(start) {
+      const activation = await withTransaction(deps.pool, (tx) => activateSession(tx, start));
+      if (activation === 'abandoned' || activation === 'missing') return 'abandoned';
+      return 'active';
+    },
+
+    recordSessionExtended: (extension) => recordSessionExtended(deps.pool, extension),
+
+    recordSessionEndingSoon: (notice) => recordSessionEndingSoon(deps.pool, notice),
+
+    async finishSession(finish) {
+      // Usage first: once the row is over a new start may begin, and its plan limits must count this session.
+      await deps.billing.recordUsage({ userId: finish.userId, sessionId: finish.sessionId, seconds: finish.durationUsedSeconds, startedAt: finish.startedAt });
+      await recordSessionOver(deps.pool, finish);
+    },
+
+    async startNextSession({ userId, afterSessionId }) {
+      const outcome = await tryAutoStart(deps, userId);
+      if (outcome !== 'not-wanted') deps.logger.info({ userId, afterSessionId, outcome }, 'auto-start after the cooldown');
+    },
+  };
+}
+

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
 import { admin } from './admin';
 
@@ -13,6 +14,19 @@ beforeAll(async () => {
   await ops.plan('e2e-limited', { max_sessions_per_period: 1, cooldown_minutes: 0 });
   await ops.plan('e2e-pay-per-session', { mode: 'pay_per_session', signup_free_credits: 1, cooldown_minutes: 0.05, session_minutes: { freemium: 45, paid: 45, test: 45, pack: 60 } });
 });
+
+/** POST on a connection of its own (node:http, no agent): what a thousand separate clients would send. */
+function postOnFreshConnection(url: string, token: string, body: unknown): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 async function newUser(plan?: string, { freeCredits }: { freeCredits?: number } = {}) {
   const id = uniqueId('e2e');
@@ -173,7 +187,8 @@ describe('races', () => {
 
   test('a burst of 1,000 concurrent starts by one new user → one session, one credit; every other answer a 4xx refusal', async () => {
     const u = await newUser();
-    const results = await Promise.all(Array.from({ length: 1000 }, () => u.start()));
+    // A connection of its own for each (no keep-alive socket the server may be closing as it is reused), no retries.
+    const results = await Promise.all(Array.from({ length: 1000 }, () => postOnFreshConnection(`${stack.sessionsUrl}/api/sessions`, u.token, { mode: 'intake' })));
     const byStatus = new Map<number, number>();
     for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
     expect(byStatus.get(201)).toBe(1);

@@ -114,10 +114,12 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
         return fresh;
       });
       for (const event of events) {
-        if (results.has(event.eventId)) counts.processed++;
+        const applied = results.has(event.eventId);
+        if (applied) counts.processed++;
         else counts.duplicates++;
+        // One line per event, in the trace it carries (as when events are applied one at a time).
+        withTraceId(event.headers[TRACE_HEADER], () => logger.info({ topic: event.topic, eventId: event.eventId, groupId, batch: events.length }, applied ? 'event applied' : 'event already applied: skipped'));
       }
-      logger.info({ groupId, events: events.length, applied: results.size }, 'event batch applied');
       return true;
     } catch (err) {
       logger.warn({ err, groupId, events: events.length }, 'event batch failed; applying its events one at a time');

@@ -72,13 +72,28 @@ export interface JsonResponse<T = any> {
   headers: Headers;
 }
 
-/** fetch + JSON, for tests that talk to the services' public APIs. */
-export async function api<T = any>(baseUrl: string, path: string, { method = 'GET', token, body, headers = {} }: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
-  const res = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+/**
+ * fetch + JSON, for tests that talk to the services' public APIs. A `503` with `Retry-After` (a dependency briefly
+ * unavailable: a busy test machine) is sent again up to three times, as the README tells every client to do; pass
+ * `retryUnavailable: false` to see it.
+ */
+export async function api<T = any>(
+  baseUrl: string,
+  path: string,
+  { method = 'GET', token, body, headers = {}, retryUnavailable = true }: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; retryUnavailable?: boolean } = {},
+): Promise<JsonResponse<T>> {
+  const send = () =>
+    fetch(new URL(path, baseUrl), {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  let res = await send();
+  for (let retry = 0; retryUnavailable && res.status === 503 && res.headers.get('retry-after') && retry < 3; retry++) {
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after')) * 1000));
+    res = await send();
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -8,7 +8,7 @@ import type { KafkaProbe } from './kafka';
 
 /**
  * What the system recorded, read from the services' own databases (and Kafka's dead-letter topics), checked against
- * the invariants of issue 10 over everything every drill ever did on this stack:
+ * the invariants over everything every drill ever did on this stack:
  *  - credits: granted = consumed − given back + remaining + refunded (+ revoked/expired), per user and in total, and
  *    every grant's remaining equals the sum of its ledger rows;
  *  - every session recorded is paid by exactly one consumed credit (not given back), and every consumed credit not
@@ -25,7 +25,7 @@ import type { KafkaProbe } from './kafka';
 /** Which consumer group acts on which topic (the services' subscriptions, see each app.ts). */
 const CONSUMERS: { db: 'sessions' | 'billing' | 'notifications'; group: string; topics: TopicName[]; producedIn: 'sessions' | 'billing' }[] = [
   { db: 'sessions', group: 'sessions', topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'], producedIn: 'billing' },
-  { db: 'billing', group: 'billing', topics: ['sessions.extension.rejected.v1'], producedIn: 'sessions' },
+  { db: 'billing', group: 'billing', topics: ['sessions.extension.rejected.v1', 'sessions.session.abandoned.v1'], producedIn: 'sessions' },
   { db: 'notifications', group: 'notifications', topics: ['sessions.session.started.v1', 'sessions.session.ended.v1', 'sessions.session.extended.v1'], producedIn: 'sessions' },
 ];
 
@@ -53,8 +53,9 @@ export interface Row {
 }
 
 export interface CheckResult {
+  /** Every invariant, with the figures on both sides: a row whose sides differ is a difference (counted per drill). */
   rows: Row[];
-  /** One line per difference, stable across runs so a drill can tell new ones from earlier ones. */
+  /** One line per item that breaks an invariant (a user, a payment, a session), stable across drills, so a drill can tell its own from earlier ones. */
   problems: string[];
   figures: Record<string, number>;
 }
@@ -90,11 +91,40 @@ export class Checker {
     return (await this.db.sessions.query(`SELECT id::text, user_id FROM sessions WHERE status IN ('active', 'scheduled')`)).rows;
   }
 
+  /**
+   * Watches both databases for a start caught between its credit and its workflow: a `starting` session row whose credit
+   * billing has already taken. Its id, or null if none was seen in time.
+   */
+  async startBetweenCreditAndWorkflow(timeoutMs: number): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const starting = (await this.db.sessions.query(`SELECT id::text FROM sessions WHERE status = 'starting'`)).rows.map((r) => r.id as string);
+      if (starting.length > 0) {
+        const paid = (await this.db.billing.query(`SELECT session_id FROM credit_ledger WHERE reason = 'consume' AND session_id = ANY($1)`, [starting])).rows;
+        if (paid.length > 0) return paid[0].session_id as string;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return null;
+  }
+
+  /** Waits until a start is no longer `starting`, and says what it became. */
+  async settledStart(sessionId: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await this.db.sessions.query(`SELECT status FROM sessions WHERE id = $1`, [sessionId])).rows[0]?.status as string | undefined;
+      if (status && status !== 'starting') return status;
+      if (Date.now() > deadline) throw new Error(`start ${sessionId} still ${status ?? 'missing'} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   /** What is still moving, by name (empty when the system is quiet). */
   async pending(): Promise<Record<string, number>> {
     const one = async (p: pg.Pool, sql: string) => Number((await p.query(sql)).rows[0].n);
     const waiting: Record<string, number> = {
       'active sessions': await one(this.db.sessions, `SELECT count(*) AS n FROM sessions WHERE status IN ('active', 'scheduled')`),
+      'starts not yet settled (starting)': await one(this.db.sessions, `SELECT count(*) AS n FROM sessions WHERE status = 'starting'`),
       'unpublished outbox rows (sessions)': await one(this.db.sessions, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'),
       'unpublished outbox rows (billing)': await one(this.db.billing, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'),
       'unpublished outbox rows (notifications)': await one(this.db.notifications, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'),
@@ -145,7 +175,6 @@ export class Checker {
     const rows: Row[] = [];
     const row = (check: string, left: number, right: number) => {
       rows.push({ check, left, right });
-      if (left !== right) problems.push(`${check}: ${left} ≠ ${right}`);
     };
     const { billing, sessions, notifications } = this.db;
 
@@ -190,7 +219,10 @@ export class Checker {
     row('grants whose remaining ≠ sum of their ledger rows', badGrants.length, 0);
 
     // Sessions ↔ credits consumed.
-    const sessionRows = (await sessions.query(`SELECT id::text, user_id, ledger_entry_id, status, duration_minutes, extract(epoch FROM expires_at - started_at) * 1000 AS length_ms FROM sessions`)).rows as {
+    // A start given up (abandoned) is no session: its credit, if one was taken, was given back.
+    const abandoned = (await sessions.query(`SELECT id::text FROM sessions WHERE status = 'abandoned'`)).rows.map((r) => r.id as string);
+    figures.starts_abandoned = abandoned.length;
+    const sessionRows = (await sessions.query(`SELECT id::text, user_id, ledger_entry_id, status, duration_minutes, extract(epoch FROM expires_at - started_at) * 1000 AS length_ms FROM sessions WHERE status NOT IN ('abandoned', 'starting')`)).rows as {
       id: string;
       user_id: string;
       ledger_entry_id: string;
@@ -211,6 +243,9 @@ export class Checker {
       else if (entry !== s.ledger_entry_id) problems.push(`session ${s.id} names ledger entry ${s.ledger_entry_id}, its credit was ${entry}`);
     }
     for (const id of paidFor.keys()) if (!recorded.has(id)) problems.push(`credit consumed for session ${id}, which was never recorded`);
+    const abandonedButPaid = abandoned.filter((id) => paidFor.has(id));
+    for (const id of abandonedButPaid) problems.push(`start ${id} was abandoned, its credit was not given back`);
+    row('abandoned starts whose credit was given back (or never taken)', abandoned.length - abandonedButPaid.length, abandoned.length);
     const consumesPerSession = count(consumes, (c) => c.session_id);
     const doubled = [...consumesPerSession].filter(([, n]) => n > 1);
     for (const [id, n] of doubled) problems.push(`session ${id} consumed ${n} credits`);
@@ -311,12 +346,23 @@ export class Checker {
   }
 }
 
-/** The invariant table a drill prints. */
-export function renderTable(rows: Row[]): string {
+/** How far each invariant's two sides are apart, by check. */
+export type Gaps = Map<string, number>;
+export const gapsOf = (rows: Row[]): Gaps => new Map(rows.map((r) => [r.check, r.left - r.right]));
+
+/**
+ * The invariant table a drill prints: both sides over the whole stack, the gap between them, and the part of it this
+ * drill made (its gap minus the gap before it), so one fault reads as one drill's difference, not as every later one's.
+ */
+export function renderTable(rows: Row[], before: Gaps): string {
   const width = Math.max(...rows.map((r) => r.check.length));
-  const num = (n: number) => String(n).padStart(7);
+  const num = (n: number, w = 8) => String(n).padStart(w);
   return [
-    `  ${'invariant'.padEnd(width)}  ${'recorded'.padStart(7)}  ${'expected'.padStart(7)}`,
-    ...rows.map((r) => `  ${r.check.padEnd(width)}  ${num(r.left)}  ${num(r.right)}  ${r.left === r.right ? 'ok' : 'DIFFERENT'}`),
+    `  ${'invariant'.padEnd(width)}  ${'recorded'.padStart(8)}  ${'expected'.padStart(8)}  ${'gap'.padStart(5)}  ${'this drill'.padStart(10)}`,
+    ...rows.map((r) => {
+      const gap = r.left - r.right;
+      const own = gap - (before.get(r.check) ?? 0);
+      return `  ${r.check.padEnd(width)}  ${num(r.left)}  ${num(r.right)}  ${num(gap, 5)}  ${num(own, 10)}  ${own !== 0 ? 'DIFFERENT' : gap !== 0 ? 'ok (earlier gap)' : 'ok'}`;
+    }),
   ].join('\n');
 }

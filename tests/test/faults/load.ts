@@ -155,7 +155,7 @@ export class Load {
    * One HTTP request, retried while the failure is the system's (no answer, 5xx, 429) — with the same body and
    * headers, so idempotency keys and event ids stay the same — until an answer or GIVE_UP_MS.
    */
-  private async call(what: string, base: string, path: string, o: { method: string; token?: string; body?: unknown; headers?: Record<string, string> | (() => Record<string, string>); onRetry?: (body: unknown) => void }): Promise<Answer> {
+  private async call(what: string, base: string, path: string, o: { method: string; token?: string; body?: unknown; headers?: Record<string, string> | (() => Record<string, string>)}): Promise<Answer> {
     const deadline = Date.now() + GIVE_UP_MS;
     for (let attempt = 0; ; attempt++) {
       let failure: string;
@@ -177,7 +177,6 @@ export class Load {
         if (res.status < 500 && res.status !== 429) return { status: res.status, body };
         const code = (body as { error?: unknown } | undefined)?.error;
         failure = `${what} ${res.status}${typeof code === 'string' ? ` ${code}` : ''}`;
-        o.onRetry?.(body);
       } catch (e) {
         const err = e as Error & { cause?: { code?: string } };
         failure = `${what} ${err.cause?.code ?? err.name}`;
@@ -209,12 +208,9 @@ export class Load {
     this.busy.add(userId);
     try {
       this.counts.start_requests++;
-      let key = randomUUID();
-      // A start an outage held past its freshness window is final for its key (README): a new key tries afresh.
-      const renewKeyIfStale = (body: unknown) => {
-        if (typeof (body as { waited_seconds?: unknown } | undefined)?.waited_seconds === 'number') key = randomUUID();
-      };
-      const r = await this.call('POST /api/sessions', this.env.sessionsUrl, '/api/sessions', { method: 'POST', token: await this.token(userId), body: { mode: 'chat' }, headers: () => ({ 'idempotency-key': key }), onRetry: renewKeyIfStale });
+      // Retried with the same key: the same session if it started, a fresh start if it was given up (README).
+      const key = randomUUID();
+      const r = await this.call('POST /api/sessions', this.env.sessionsUrl, '/api/sessions', { method: 'POST', token: await this.token(userId), body: { mode: 'chat' }, headers: { 'idempotency-key': key } });
       if (r.status === 201) {
         this.counts.starts_201++;
         this.observed.set(r.body.session.id, { userId, expiresAt: Date.parse(r.body.session.expires_at), endedByClient: false });

@@ -10,6 +10,11 @@ import { runJestOnStack } from './test';
  * `N passed, N failed`.
  */
 export function faults(jestArgs: string[]): Promise<number> {
+  // A start whose process was killed half-way is settled within seconds rather than the production 30 s, so the drill
+  // that kills the sessions API between a start's credit and its workflow sees it settle (the processes inherit these).
+  process.env.START_DEADLINE_MS ??= '2000';
+  process.env.STALE_START_AFTER_MS ??= '4000';
+  process.env.STALE_START_SWEEP_MS ??= '1000';
   return runJestOnStack({
     title: 'Hourglass fault drills',
     tempPrefix: 'hourglass-faults-',

@@ -3,7 +3,7 @@
  * bench/results/<date>.json, a PNG chart of latency by step, and tables.
  *
  *   STEP_SECONDS=10        length of each open-loop step
- *   BUDGET_SECONDS=870     the whole run; the timer benchmark takes what is left (at least 1,000 sessions, at most 10,000)
+ *   BUDGET_SECONDS=1500    the whole run; the timer benchmark takes what is left (at least 1,000 sessions, at most 10,000)
  *   TIMERS=n               force the number of timer sessions
  *   NOTIFICATIONS=1000     size of the notification burst
  */
@@ -14,22 +14,24 @@ import { findFreePort } from '@hourglass/local-stack';
 import { latencyChart } from './chart';
 import { cpuBetween, cpuSnapshot, machineBusyMs } from './cpu';
 import { benchStack } from './fresh-stack';
-import { levelL0, levelL1, levelL2, levelL3, type Level } from './levels';
+import { levelEnd, levelL0, levelL1, levelL2, levelL3, levelL3Returning, type Level } from './levels';
 import { ceiling, stepped, type StepResult } from './open-loop';
-import { extensionLatency, notificationBurst, notificationLatency, setDefaultPlan, startSmtp, type StackEnv } from './scenarios';
+import { extensionLatency, notificationBurst, notificationLatency, oneUserBurst, setDefaultPlan, startSmtp, type StackEnv } from './scenarios';
 import { printTable } from './stats';
 import { sessionsWorkerRss, timerLateness } from './timers';
 
 const stepSeconds = Number(process.env.STEP_SECONDS ?? 10);
-const budgetSeconds = Number(process.env.BUDGET_SECONDS ?? 870);
+const budgetSeconds = Number(process.env.BUDGET_SECONDS ?? 1500);
 const rates: Record<string, number[]> = {
   L0: [50, 100, 200, 400, 800, 1600],
   L1: [10, 25, 50, 100, 200, 400],
   L2: [2, 5, 10, 25, 50, 100, 200, 400],
   L3: [2, 5, 10, 25, 50, 100],
+  L3r: [2, 5, 10, 25, 50, 100],
+  E: [2, 5, 10, 25, 50, 100],
 };
 const IDLE_SECONDS = 5;
-const WINDOW_RATIO = 2; // timer deadlines fall over twice the time it took to start the sessions
+const WINDOW_RATIO = 1; // timer deadlines fall over the time it took to start the sessions (an expiry costs what an end does)
 const CORES = os.cpus().length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +69,14 @@ async function main() {
     opened.push(l0);
     const l1 = await levelL1(e.HOURGLASS_TEMPORAL_ADDRESS!, e.HOURGLASS_TEMPORAL_NAMESPACE ?? 'default');
     opened.push(l1);
-    const all: Record<string, Level> = { L0: l0, L1: l1, L2: await levelL2(l0, l1), L3: await levelL3(env.sessionsUrl, env.jwtSecret) };
+    const all: Record<string, Level> = {
+      L0: l0,
+      L1: l1,
+      L2: await levelL2(l0, l1),
+      L3: await levelL3(env.sessionsUrl, env.jwtSecret),
+      L3r: await levelL3Returning(env.sessionsUrl, env.billingUrl, env.jwtSecret),
+      E: await levelEnd(env.sessionsUrl, env.jwtSecret),
+    };
     const levels: Record<string, { name: string; steps: StepResult[]; cpu_ms_per_op: Record<string, number> }> = {};
     // What the idle stack burns (relays polling, Kafka consumers, Temporal), subtracted from each level's CPU per op.
     await sleep(3000);
@@ -100,16 +109,27 @@ async function main() {
     }
     await quiet('the latency benchmarks');
     const l2 = best(levels.L2!.steps);
-    const l3 = best(levels.L3!.steps);
-    const l2AtL3Rate = l3 && levels.L2!.steps.find((s) => s.offered_per_s === l3.offered_per_s);
-    const ratio = l2 && l3
-      ? {
-          l3_highest_0_error_step_per_s: l3.offered_per_s,
-          l2_highest_0_error_step_per_s: l2.offered_per_s,
-          throughput_ratio: round(l3.achieved_per_s / l2.achieved_per_s, 3),
-          ...(l2AtL3Rate ? { at_per_s: l3.offered_per_s, p50_ratio: round(l3.p50_ms / l2AtL3Rate.p50_ms), p99_ratio: round(l3.p99_ms / l2AtL3Rate.p99_ms) } : {}),
-        }
-      : null;
+    const l2Ceiling = ceiling(levels.L2!.steps);
+    /** A start level against L2 (the design floor): throughput at 0 errors, CPU per start, p99 at half L2's ceiling. */
+    const againstL2 = (key: 'L3' | 'L3r') => {
+      const l3 = best(levels[key]!.steps);
+      if (!l2 || !l3) return null;
+      const half = l2Ceiling ? levels.L2!.steps.filter((s) => s.offered_per_s <= l2Ceiling.offered_per_s / 2).at(-1) : undefined;
+      const l3AtHalf = half && levels[key]!.steps.find((s) => s.offered_per_s === half.offered_per_s);
+      return {
+        l3_highest_0_error_step_per_s: l3.offered_per_s,
+        l2_highest_0_error_step_per_s: l2.offered_per_s,
+        throughput_ratio: round(l3.achieved_per_s / l2.achieved_per_s, 3),
+        cpu_ratio: round(levels[key]!.cpu_ms_per_op.total! / levels.L2!.cpu_ms_per_op.total!, 2),
+        ...(half && l3AtHalf ? { half_l2_ceiling_per_s: half.offered_per_s, p99_ms: l3AtHalf.p99_ms, l2_p99_ms: half.p99_ms, p99_ratio: round(l3AtHalf.p99_ms / half.p99_ms) } : {}),
+      };
+    };
+    const ratio = againstL2('L3');
+    const ratioReturning = againstL2('L3r');
+    const endOverStart = round(levels.E!.cpu_ms_per_op.total! / levels.L3!.cpu_ms_per_op.total!, 2);
+
+    process.stderr.write(`one user's burst: 1,000 concurrent starts (${Math.round(elapsed())} s)\n`);
+    const userBurst = await oneUserBurst(env, 1000);
 
     process.stderr.write(`extension latency: 30 paid extensions (${Math.round(elapsed())} s)\n`);
     const extension = await extensionLatency(env, 30);
@@ -162,6 +182,9 @@ async function main() {
         ]),
       ),
       l3_over_l2: ratio,
+      l3_returning_over_l2: ratioReturning,
+      end_cpu_over_start_cpu: endOverStart,
+      one_user_burst: userBurst,
       timer_lateness: timers,
       extension_latency: extension,
       notification_latency: notification,
@@ -196,12 +219,19 @@ async function main() {
         top_cpu: Object.entries(l.cpu_ms_per_op).filter(([c]) => c !== 'total').slice(0, 4).map(([c, ms]) => `${c} ${ms}`).join(', '),
       })),
     );
-    if (ratio) {
-      console.log(
-        `\nL3/L2 at the highest 0-error step: throughput ${ratio.throughput_ratio} (L3 ${l3!.achieved_per_s}/s at ${l3!.offered_per_s}/s offered vs L2 ${l2!.achieved_per_s}/s at ${l2!.offered_per_s}/s)` +
-          (l2AtL3Rate ? `; at ${l3!.offered_per_s}/s both: p50 ${l3!.p50_ms} vs ${l2AtL3Rate.p50_ms} ms (×${ratio.p50_ratio}), p99 ${l3!.p99_ms} vs ${l2AtL3Rate.p99_ms} ms (×${ratio.p99_ratio})` : ''),
-      );
-    }
+    console.log('\nAgainst the design floor (L2), and the end against the start');
+    printTable(
+      [
+        ...([['L3 new users', ratio], ['L3r returning users', ratioReturning]] as const).map(([what, r]) => ({
+          what,
+          'throughput / L2 (≥ 0.6)': r?.throughput_ratio ?? '—',
+          'CPU / L2 (≤ 2)': r?.cpu_ratio ?? '—',
+          'p99 / L2 p99 at half L2 ceiling (≤ 3)': r && 'p99_ratio' in r ? `${r.p99_ratio} (${r.p99_ms} vs ${r.l2_p99_ms} ms at ${r.half_l2_ceiling_per_s}/s)` : '—',
+        })),
+        { what: 'E end of a session', 'throughput / L2 (≥ 0.6)': '—', 'CPU / L2 (≤ 2)': `end/start CPU ${endOverStart} (≤ 1)`, 'p99 / L2 p99 at half L2 ceiling (≤ 3)': '—' },
+      ],
+    );
+    console.log(`\none user's burst of ${userBurst.requests} concurrent starts: ${JSON.stringify(userBurst.by_status)}; answers p50 ${userBurst.latency.p50_ms} ms, max ${userBurst.latency.max_ms} ms`);
     console.log('\nLatencies');
     const pick = (s: { count: number; p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number }) => ({ n: s.count, p50_ms: s.p50_ms, p95_ms: s.p95_ms, p99_ms: s.p99_ms, max_ms: s.max_ms });
     printTable([
@@ -213,7 +243,7 @@ async function main() {
       { what: `notifications: ${burst.requested} at once → SMTP (${burst.delivered_per_s}/s)`, ...pick(burst.latency) },
     ]);
     const w = timers.worker;
-    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session overall, ${w.kb_per_live_session_within_cache ?? '—'} KB while the sticky cache (${w.sticky_cache_workflows} workflows, 2 per new user's session) had room`);
+    console.log(`\nsessions worker RSS: ${w.rss_mb_at_stack_start} MB at stack start; ${w.rss_mb_before} MB with ${w.live_before} live → ${w.rss_mb_peak} MB with ${w.live_peak} live: ${w.kb_per_live_session} KB per live session overall (target ≤ 20), ${w.kb_per_live_session_within_cache ?? '—'} KB while the sticky cache (${w.sticky_cache_workflows} workflows, 1 per live session) had room`);
     console.log(`timers: ${timers.note}; ${timers.live_together} live together, ${timers.expired} expired, ${timers.not_expired} not`);
     console.log(`machine: ${CORES} cores, ${Math.round(result.machine.cpu_share_used_by_others * 100)} % of its CPU used by other processes during the run`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)}\nwrote ${path.relative(process.cwd(), chart)}\n(${result.wall_seconds} s, stack start ${stackSeconds} s)`);

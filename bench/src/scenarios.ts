@@ -191,3 +191,30 @@ export async function notificationBurst(env: StackEnv, kafkaBrokers: string[], s
   const wall = (performance.now() - t0) / 1000;
   return { requested: n, delivered: latencies.length, wall_seconds: Math.round(wall * 10) / 10, delivered_per_s: Math.round((latencies.length / wall) * 10) / 10, latency: summarize(latencies) };
 }
+
+/**
+ * One user's burst: `n` concurrent POST /api/sessions by one new user, each on a connection of its own (a retry storm,
+ * a double-clicking client, a script). What it should get: one 201, every other answer a refusal (409/402/429), none
+ * slow. Counts by status and the latency of every answer.
+ */
+export async function oneUserBurst(env: StackEnv, n: number) {
+  const { request } = await import('node:http');
+  const token = await signToken({ sub: `burst-${randomUUID()}`, role: 'user' }, env.jwtSecret);
+  const url = `${env.sessionsUrl}/api/sessions`;
+  const payload = '{"mode":"burst"}';
+  const one = () =>
+    new Promise<{ status: number; ms: number }>((resolve) => {
+      const t0 = performance.now();
+      const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      });
+      req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+      req.end(payload);
+    });
+  const t0 = performance.now();
+  const answers = await Promise.all(Array.from({ length: n }, one));
+  const byStatus: Record<string, number> = {};
+  for (const a of answers) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
+  return { requests: n, by_status: byStatus, wall_ms: Math.round(performance.now() - t0), latency: summarize(answers.map((a) => a.ms)) };
+}

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import v8 from 'node:v8';
 import pg from 'pg';
 import { descendantPid, rssBytes } from './cpu';
 import { setDefaultPlan, startFor, workerRssBytes, type StackEnv } from './scenarios';
@@ -101,10 +100,10 @@ export async function timerLateness(env: StackEnv, o: { endBy: number; secondsLe
     }
     const { rows } = await db.query(`SELECT status, extract(epoch FROM (updated_at - expires_at)) * 1000 AS late_ms FROM sessions WHERE id = ANY($1::uuid[])`, [ids]);
     const expired = rows.filter((r) => r.status === 'expired');
-    // The SDK's default sticky cache (workflows kept in memory; a new user's live session holds two: its gate and the
-    // session). Past it, workflows are evicted (and replayed on their next task) and RSS stops growing.
-    const cache = Math.max(Math.floor(((v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200) * 600) / 1024), 10);
-    const withinCache = samples.filter((x) => 2 * x.live <= cache);
+    // The worker's sticky cache (WORKER_MAX_CACHED_WORKFLOWS, one workflow per live session): past it, sleeping
+    // sessions are evicted (and replay their short history when their timer fires) and RSS stops growing.
+    const cache = Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 250);
+    const withinCache = samples.filter((x) => x.live <= cache);
     return {
       note,
       probe: { sessions: PROBE, starts_per_s: Math.round(probeRate * 10) / 10 },

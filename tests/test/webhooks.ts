@@ -22,7 +22,8 @@ export function checkoutCompleted(metadata: Record<string, string>, { paymentInt
 }
 
 /** Stripe's charge.refunded: `amount` is everything refunded on the charge so far; partial unless it is all of `charged`. */
-export function chargeRefunded(paymentIntent: string, { eventId = `evt_${randomUUID()}`, amount = 599, charged = amount } = {}) {
+export function chargeRefunded(paymentIntent: string, { eventId = `evt_${randomUUID()}`, amount = 599, charged }: { eventId?: string; amount?: number; charged?: number } = {}) {
+  charged ??= amount;
   return {
     id: eventId,
     object: 'event',

@@ -70,3 +70,13 @@ test('payments become messages: credits granted by a payment (with the payer ema
   const data = (await db.pool.query(`SELECT data FROM notifications WHERE dedupe_key = $1`, [`payment_received:${grantId}`])).rows[0].data;
   expect(data).toMatchObject({ quantity: '2', amount_cents: '1198', currency: 'usd' });
 });
+
+test('a payment event older than a day (a new consumer group reading history) is logged, not mailed late', async () => {
+  const userId = `u-${randomUUID()}`;
+  const grantId = randomUUID();
+  const occurredAt = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  await withTransaction(db.pool, (client) =>
+    takeIn({ topic: 'billing.credit.granted.v1', key: userId, eventId: randomUUID(), headers: { 'occurred-at': occurredAt }, message: { grantId, userId, kind: 'paid', quantity: 1, source: 'payment', sourceRef: 'stripe:pi_old' }, client } as unknown as HandledEvent),
+  );
+  expect((await db.pool.query(`SELECT status, last_error FROM notifications WHERE dedupe_key = $1`, [`payment_received:${grantId}`])).rows).toEqual([{ status: 'cancelled', last_error: expect.stringMatching(/too old to tell/) }]);
+});

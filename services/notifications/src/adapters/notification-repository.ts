@@ -3,11 +3,11 @@ import type { PoolClient, Queryable } from '@hourglass/postgres';
 import type { NotificationRequest } from '../domain/intake';
 
 /** Stores a request once per dedupe key; returns whether this call stored it. */
-export async function storeRequest(tx: PoolClient, r: NotificationRequest, source: { eventId: string; topic: string }): Promise<boolean> {
+export async function storeRequest(tx: PoolClient, r: NotificationRequest, source: { eventId: string; topic: string }, settled?: { status: 'cancelled'; reason: string }): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO notifications (id, user_id, template_id, data, dedupe_key, status, not_before, source_event_id, source_topic)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
-    [randomUUID(), r.userId, r.templateId, r.data, r.dedupeKey, r.notBefore, source.eventId, source.topic],
+    `INSERT INTO notifications (id, user_id, template_id, data, dedupe_key, status, not_before, source_event_id, source_topic, last_error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING`,
+    [randomUUID(), r.userId, r.templateId, r.data, r.dedupeKey, settled?.status ?? 'pending', r.notBefore, source.eventId, source.topic, settled?.reason ?? null],
   );
   return rowCount === 1;
 }

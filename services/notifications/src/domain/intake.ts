@@ -25,6 +25,19 @@ export interface IntakeContext {
 
 export const ENDING_SOON_BEFORE_MS = 60_000;
 
+/** A payment older than this is not told any more ("Payment received" a week late is news to no one). */
+export const PAYMENT_NEWS_MAX_AGE_MS = 24 * 3_600_000;
+
+/**
+ * Why a payment event is too old to tell, if it is: a consumer group reading billing's topics for the first time
+ * starts at the earliest retained event, and must not mail every past payer again.
+ */
+export function tooLateToTell(event: Pick<HandledEvent, 'topic' | 'headers'>, now: Date): string | null {
+  if (!event.topic.startsWith('billing.')) return null;
+  const occurred = Date.parse(event.headers['occurred-at'] ?? '');
+  return Number.isFinite(occurred) && now.getTime() - occurred > PAYMENT_NEWS_MAX_AGE_MS ? `the payment event is from ${new Date(occurred).toISOString()}: too old to tell` : null;
+}
+
 export function endingSoonRequest(userId: string, sessionId: string, expiresAt: Date, owner = true): NotificationRequest {
   return {
     userId,

@@ -1,6 +1,6 @@
 import type { HandledEvent } from '@hourglass/kafka';
 import { addParticipants, participantsOf, rememberContact, storeRequest } from '../adapters/notification-repository';
-import { contactOf, endingSoonRequest, participantsStarted, requestsFor, rescheduleFor } from '../domain/intake';
+import { contactOf, endingSoonRequest, participantsStarted, requestsFor, rescheduleFor, tooLateToTell } from '../domain/intake';
 
 /**
  * Consumer handler: runs inside the consumer's transaction, so the dedupe mark, the stored requests and the
@@ -17,7 +17,9 @@ export async function takeIn(event: HandledEvent): Promise<void> {
   const contact = contactOf(event);
   if (contact) await rememberContact(event.client, contact);
 
-  for (const request of requestsFor(event, { participants })) await storeRequest(event.client, request, source);
+  // Stored either way (the log shows it), but an old payment is not mailed late.
+  const stale = tooLateToTell(event, new Date());
+  for (const request of requestsFor(event, { participants })) await storeRequest(event.client, request, source, stale ? { status: 'cancelled', reason: stale } : undefined);
   if (!reschedule) return;
   if (reschedule.cancelEndingSoon) {
     await event.client.query(

@@ -6,7 +6,7 @@ import { topicNames, topics } from '../src';
 const rows = topicNames.map((name) => {
   const t = topics[name];
   const fields = t.schema.fields.map((f) => `\`${f.name}\``).join(', ');
-  return `| \`${name}\` | \`${t.key}\` | \`${t.schema.typeName}\` (${fields}) | ${t.producer} | ${t.consumers.join(', ') || '—'} | ${t.description} |`;
+  return `| \`${name}\` | \`${t.key}\` | \`${t.schema.typeName}\` (${fields}) | ${[t.producer].flat().join(', ')} | ${t.consumers.join(', ') || '—'} | ${t.description} |`;
 });
 const doc = `# Event catalog
 

@@ -17,7 +17,7 @@ interface TopicSpec<S extends DescMessage> {
   schema: S;
   /** Message field whose value is the Kafka key: events of one aggregate stay in order on one partition. */
   key: string;
-  producer: Service;
+  producer: Service | Service[];
   consumers: Service[];
   partitions: number;
   description: string;
@@ -41,14 +41,14 @@ export const topics = {
   'sessions.pack.renewed.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'A new pack for the same student and mentor took over the seat.' }),
   'sessions.pack.seat_released.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The seat was released (grace over, no scheduled session left).' }),
   'sessions.pack.expired.v1': topic({ schema: PackChangedSchema, key: 'packId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'The pack reached its end date.' }),
-  'sessions.extension.rejected.v1': topic({ schema: ExtensionRejectedSchema, key: 'sessionId', producer: 'sessions', consumers: ['billing'], partitions: 3, description: 'A paid extension arrived after the session ended: billing grants a paid credit instead.' }),
-  'billing.credit.granted.v1': topic({ schema: CreditGrantedSchema, key: 'userId', producer: 'billing', consumers: ['sessions', 'notifications'], partitions: 3, description: 'Credits were granted (signup, payment, admin).' }),
+  'sessions.extension.rejected.v1': topic({ schema: ExtensionRejectedSchema, key: 'sessionId', producer: 'sessions', consumers: ['billing'], partitions: 3, description: 'A paid extension could not be applied (the session had ended): billing refunds the payment (never a credit) and tells the payer.' }),
+  'billing.credit.granted.v1': topic({ schema: CreditGrantedSchema, key: 'userId', producer: 'billing', consumers: ['sessions', 'notifications'], partitions: 3, description: 'Credits were granted (signup, payment, admin); a payment carries its amount and the payer\'s email (notifications: "Payment received").' }),
   'billing.credit.consumed.v1': topic({ schema: CreditConsumedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: 'One credit paid for a session.' }),
-  'billing.credit.refunded.v1': topic({ schema: CreditRefundedSchema, key: 'userId', producer: 'billing', consumers: ['notifications'], partitions: 3, description: 'A credit was given back or a payment refunded.' }),
+  'billing.credit.refunded.v1': topic({ schema: CreditRefundedSchema, key: 'userId', producer: 'billing', consumers: ['notifications'], partitions: 3, description: 'A credit was given back or a payment refunded; a payment refund carries the money that went back (notifications: "Payment refunded").' }),
   'billing.extension.paid.v1': topic({ schema: ExtensionPaidSchema, key: 'sessionId', producer: 'billing', consumers: ['sessions'], partitions: 3, description: 'Minutes were paid for one session.' }),
   'billing.pack.paid.v1': topic({ schema: PackPaidSchema, key: 'userId', producer: 'billing', consumers: ['sessions'], partitions: 3, description: 'A mentorship pack was paid: sessions creates it (once per payment).' }),
   'billing.usage.recorded.v1': topic({ schema: UsageRecordedSchema, key: 'userId', producer: 'billing', consumers: [], partitions: 3, description: "A finished session's seconds counted in its billing period." }),
-  'notifications.requested.v1': topic({ schema: NotificationRequestedSchema, key: 'recipientUserId', producer: 'sessions', consumers: ['notifications'], partitions: 3, description: 'Any service asks for a message to a user.' }),
+  'notifications.requested.v1': topic({ schema: NotificationRequestedSchema, key: 'recipientUserId', producer: ['sessions', 'billing'], consumers: ['notifications'], partitions: 3, description: 'Any service asks for a message to a user.' }),
 } as const;
 
 export type Topics = typeof topics;

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { api, eventually, stack, tokenFor, uniqueId } from '@hourglass/testing';
 
 // Issue 9: operator actions in the sessions service are audited with the admin's id and a reason, and a free
-// extension never turns into money (unlike a late paid extension, which becomes a paid credit).
+// extension never turns into money (unlike a late paid extension, whose payment is refunded).
 jest.setTimeout(60_000);
 
 async function activeSession() {

@@ -22,6 +22,14 @@ test('a pack holds a seat; a mentor with no free seat refuses a new student (409
   expect(seats.body).toMatchObject({ seat_capacity: 1, seats_taken: 1 });
 });
 
+test('a pack whose end date is already past is refused (422), and takes no seat', async () => {
+  const mentor = uniqueId('mentor');
+  await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 1 });
+  const past = await asAdmin('POST', '/admin/packs', { student_id: uniqueId('student'), mentor_id: mentor, expires_at: new Date(Date.now() - 60_000).toISOString() });
+  expect(past).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } });
+  expect((await asAdmin('GET', `/api/mentors/${mentor}/seats`)).body).toMatchObject({ seats_taken: 0 });
+});
+
 test('a pack with an end date expires by itself and frees its seat for the next student', async () => {
   const mentor = uniqueId('mentor');
   await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 1 });
@@ -85,7 +93,9 @@ test('renewing during grace keeps the seat: the new pack takes it over, no seat 
     const r = await asAdmin('GET', `/api/packs/${old.id}`);
     return r.body.status === 'renewed' ? r.body : undefined;
   }, { what: 'the old pack to be renewed' });
-  expect(previous).toMatchObject({ seat_status: 'held', renewed_by: renewal.body.id });
+  // The old pack shows where its seat went, and no grace of its own any more.
+  expect(previous).toMatchObject({ seat_status: 'moved', seat_moved_to: renewal.body.id, renewed_by: renewal.body.id, grace_ends_at: null });
+  expect(renewal.body).toMatchObject({ seat_status: 'held', seat_moved_to: null });
   const seats = await asAdmin('GET', `/api/mentors/${mentor}/seats`);
   expect(seats.body).toMatchObject({ seats_taken: 1, seats: [{ pack_id: renewal.body.id }] });
 });

@@ -17,7 +17,7 @@ async function user() {
   const token = await tokenFor(id);
   const credits = async () => (await api(stack.billingUrl, '/api/users/credits', { token })).body;
   await credits();
-  return { id, credits };
+  return { id, token, credits };
 }
 async function settled() {
   const token = await tokenFor('e2e-admin', 'admin');
@@ -57,6 +57,34 @@ describe('PayPal', () => {
     await send(paypalCaptureRefunded(late));
     await settled();
     expect((await u.credits()).paid_remaining).toBe(0);
+  });
+
+  test('an order from POST /api/paypal/orders carries the custom_id the webhook reads: no integrator builds it by hand', async () => {
+    const u = await user();
+    const headers = { 'idempotency-key': randomUUID() };
+    const order = await api(stack.billingUrl, '/api/paypal/orders', { method: 'POST', token: u.token, body: { kind: 'session_credits', quantity: 2 }, headers });
+    expect(order).toMatchObject({ status: 201, body: { order_id: null, amount_cents: 1198, custom_id: expect.any(String), order: { intent: 'CAPTURE', purchase_units: [{ amount: { currency_code: 'USD', value: '11.98' } }] } } });
+    expect(order.body.order.purchase_units[0].custom_id).toBe(order.body.custom_id);
+    const again = await api(stack.billingUrl, '/api/paypal/orders', { method: 'POST', token: u.token, body: { kind: 'session_credits', quantity: 2 }, headers });
+    expect(again.body).toEqual(order.body);
+    expect((await api(stack.billingUrl, '/api/paypal/orders', { method: 'POST', token: u.token, body: { kind: 'session_credits', quantity: 3 }, headers })).status).toBe(409);
+    expect((await api(stack.billingUrl, '/api/paypal/orders', { method: 'POST', token: u.token, body: { kind: 'extension', session_id: randomUUID(), minutes: 5 } })).status).toBe(403);
+    // The buyer pays; PayPal's capture carries the custom_id back.
+    const capture = `CAP-${randomUUID()}`;
+    await send(paypalCaptureCompleted(capture, order.body.custom_id, { amount: order.body.order.purchase_units[0].amount.value }));
+    await settled();
+    expect((await u.credits()).paid_remaining).toBe(2);
+  });
+
+  test('a 5.99 refund of an 11.98 capture removes one credit of two, not both', async () => {
+    const u = await user();
+    const capture = `CAP-${randomUUID()}`;
+    await send(paypalCaptureCompleted(capture, { u: u.id, k: 'session_credits', q: 2 }, { amount: '11.98' }));
+    await settled();
+    expect((await u.credits()).paid_remaining).toBe(2);
+    await send(paypalCaptureRefunded(capture, { amount: '5.99' }));
+    await settled();
+    expect((await u.credits()).paid_remaining).toBe(1);
   });
 
   test('forged signature, wrong webhook id, foreign certificate host, stale time → rejected, no effect', async () => {
@@ -100,6 +128,17 @@ describe('WooCommerce', () => {
     await settled();
     expect((await u.credits()).paid_remaining).toBe(2);
     await send(order(u.id, 'refunded', id));
+    await settled();
+    expect((await u.credits()).paid_remaining).toBe(0);
+  });
+
+  test('correctly signed but malformed orders are recorded and acknowledged with the reason, never 500', async () => {
+    const u = await user();
+    const good = order(u.id, 'processing', ++orderId);
+    for (const bad of [{ ...good, meta_data: 'none' }, { ...good, id: ++orderId, line_items: [null] }]) {
+      const res = await send(bad);
+      expect(res).toMatchObject({ status: 200, body: { received: true, unprocessable: [{ reason: expect.stringMatching(/^not a WooCommerce order/) }] } });
+    }
     await settled();
     expect((await u.credits()).paid_remaining).toBe(0);
   });

@@ -41,6 +41,34 @@ test('checkout creates a Stripe Checkout Session; the same Idempotency-Key gives
   expect(b.body.checkout_session_id).toBe(a.body.checkout_session_id);
   const bad = await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: u.token, body: { kind: 'extension', minutes: 15 } });
   expect(bad.status).toBe(422);
+  // The same key with another body is not a new checkout (599 → 29,950 cents): 409, and the first one stands.
+  const reused = await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: u.token, body: { kind: 'session_credits', quantity: 50 }, headers });
+  expect(reused).toMatchObject({ status: 409, body: { error: 'IDEMPOTENCY_KEY_REUSED', checkout_session_id: a.body.checkout_session_id } });
+  // Another user's same key is their own.
+  const other = await user();
+  expect((await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: other.token, body: { kind: 'session_credits', quantity: 50 }, headers })).status).toBe(201);
+});
+
+test('extensions and packs are not sold by billing to users directly: the sessions service checks session and seat first', async () => {
+  const owner = await user();
+  const started = await api(stack.sessionsUrl, '/api/sessions', { method: 'POST', token: owner.token, body: { mode: 'live' } });
+  const sessionId = started.body.session.id;
+  const intruder = await user();
+  // Paying for someone else's session, or for a session that does not exist, through billing: refused.
+  for (const session_id of [sessionId, randomUUID()]) {
+    const direct = await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: intruder.token, body: { kind: 'extension', session_id, minutes: 5 } });
+    expect(direct).toMatchObject({ status: 403, body: { error: 'FORBIDDEN', use: 'POST /api/sessions/{id}/extend' } });
+    // …and through sessions: 404, as for any session that is not yours.
+    expect((await api(stack.sessionsUrl, `/api/sessions/${session_id}/extend`, { method: 'POST', token: intruder.token, body: { minutes: 5 } })).status).toBe(404);
+  }
+  const pack = await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: intruder.token, body: { kind: 'pack', mentor_id: 'any-mentor', sessions: 4 } });
+  expect(pack).toMatchObject({ status: 403, body: { use: 'POST /api/packs/checkout' } });
+  // The sessions service itself must name the mentor of a pack and the user it buys for.
+  const service = await tokenFor('sessions', 'service');
+  expect((await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: service, body: { kind: 'pack', sessions: 4, user_id: intruder.id } })).status).toBe(422);
+  expect((await api(stack.billingUrl, '/api/checkout', { method: 'POST', token: service, body: { kind: 'pack', sessions: 4, mentor_id: 'm-1' } })).status).toBe(422);
+  const session = await api(stack.sessionsUrl, `/api/sessions/${sessionId}`, { token: owner.token });
+  expect(session.body.expires_at).toBe(started.body.session.expires_at);
 });
 
 test('a paid checkout grants once; the same event ×10 and a new event for the same payment change nothing', async () => {
@@ -94,12 +122,72 @@ test('forged, stale, unsigned or malformed webhooks → 400/401 and no effect', 
   const event = checkoutCompleted(paidCredits({ user_id: u.id }));
   expect((await sendStripe(event, { secret: 'whsec_not_the_secret' })).status).toBe(401);
   expect((await sendStripe(event, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+  expect((await sendStripe(event, { timestamp: Math.floor(Date.now() / 1000) + 3600 })).status).toBe(401);
   expect((await sendStripe(event, { header: null })).status).toBe(400);
   expect((await sendStripe(event, { header: 't=1,v1=deadbeef' })).status).toBe(401);
   const malformed = await api(stack.billingUrl, '/webhooks/stripe', { method: 'POST', body: '{"id": "evt_', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' } });
   expect(malformed.status).toBe(400);
   await settled();
   expect((await u.credits()).paid_remaining).toBe(0);
+});
+
+test('correctly signed but malformed payloads are recorded and acknowledged with the reason, never 500', async () => {
+  const admin = await tokenFor('ops', 'admin');
+  const completion = checkoutCompleted(paidCredits({ user_id: 'someone' }));
+  const bodies = [{}, [], { ...completion, data: undefined }, { ...completion, id: `evt_${randomUUID()}`, data: { object: null } }];
+  for (const body of bodies) {
+    const res = await sendStripe(body);
+    expect(res).toMatchObject({ status: 200, body: { received: true, unprocessable: [{ event_id: expect.any(String), reason: expect.any(String) }] } });
+    const recorded = await api(stack.billingUrl, `/admin/payments/events?event_id=${encodeURIComponent(res.body.unprocessable[0].event_id)}`, { token: admin });
+    expect(recorded.body.items).toEqual([expect.objectContaining({ status: 'unprocessable', outcome: expect.any(String) })]);
+    // Redelivered (Stripe retries until it hears 2xx): acknowledged again, stored once.
+    expect((await sendStripe(body)).body).toMatchObject({ stored: 0, duplicates: 1 });
+  }
+});
+
+test('reprocess of an event id the inbox never had → 404', async () => {
+  const res = await api(stack.billingUrl, `/admin/payments/events/${randomUUID()}/reprocess`, { method: 'POST', token: await tokenFor('ops', 'admin') });
+  expect(res).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+});
+
+test('a partial Stripe refund removes only the credits the refunded amount paid for', async () => {
+  const u = await user();
+  const paid = checkoutCompleted(paidCredits({ user_id: u.id }, 2), { amount: 1198 });
+  await sendStripe(paid);
+  await settled();
+  expect((await u.credits()).paid_remaining).toBe(2);
+  await sendStripe(chargeRefunded(paid.data.object.payment_intent, { amount: 599, charged: 1198 }));
+  await settled();
+  expect((await u.credits()).paid_remaining).toBe(1);
+  await sendStripe(chargeRefunded(paid.data.object.payment_intent, { amount: 1198, charged: 1198 }));
+  await settled();
+  expect((await u.credits()).paid_remaining).toBe(0);
+});
+
+test('the payment inbox can be searched by event id, business key and user, page by page', async () => {
+  const admin = await tokenFor('ops', 'admin');
+  const u = await user();
+  const events = Array.from({ length: 3 }, () => checkoutCompleted(paidCredits({ user_id: u.id })));
+  for (const e of events) await sendStripe(e);
+  await settled();
+  await sendStripe(chargeRefunded(events[0]!.data.object.payment_intent));
+  await settled();
+  const byEvent = await api(stack.billingUrl, `/admin/payments/events?event_id=${events[1]!.id}`, { token: admin });
+  expect(byEvent.body.items.map((e: { event_id: string }) => e.event_id)).toEqual([events[1]!.id]);
+  const byKey = await api(stack.billingUrl, `/admin/payments/events?business_key=${events[0]!.data.object.payment_intent}`, { token: admin });
+  expect(byKey.body.items.map((e: { event_type: string }) => e.event_type)).toEqual(['charge.refunded', 'checkout.session.completed']);
+  // The user's events include the refund, found through its payment.
+  const pages: string[][] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { body: { items: Array<{ event_id: string; user_id: string }>; next_cursor: string | null } } = await api(stack.billingUrl, `/admin/payments/events?user=${u.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: admin });
+    expect(page.body.items.every((e) => e.user_id === u.id)).toBe(true);
+    pages.push(page.body.items.map((e) => e.event_id));
+    cursor = page.body.next_cursor;
+  } while (cursor);
+  expect(pages.map((p) => p.length)).toEqual([2, 2]);
+  expect(new Set(pages.flat()).size).toBe(4);
+  expect((await api(stack.billingUrl, '/admin/payments/events?cursor=not-a-cursor', { token: admin })).status).toBe(422);
 });
 
 test('an unknown event type is answered 200 and recorded as ignored', async () => {
@@ -140,13 +228,29 @@ describe('paid extensions (seed 004)', () => {
     expect((await api(stack.sessionsUrl, `/api/sessions/${session.id}`, { token: u.token })).body.expires_at).toBe(later);
   });
 
-  test('an extension paid after the session ended becomes a paid credit', async () => {
+  test('an extension paid after the session ended is refunded what was paid — never turned into a session credit', async () => {
     const { u, session } = await activeSession();
+    const checkout = await api(stack.sessionsUrl, `/api/sessions/${session.id}/extend`, { method: 'POST', token: u.token, body: { minutes: 1 } });
+    expect(checkout.body.amount_cents).toBe(40);
     await api(stack.sessionsUrl, `/api/sessions/${session.id}/end`, { method: 'POST', token: u.token });
     const notActive = await api(stack.sessionsUrl, `/api/sessions/${session.id}/extend`, { method: 'POST', token: u.token, body: { minutes: 15 } });
     expect(notActive).toMatchObject({ status: 409, body: { error: 'INVALID_TRANSITION', from: 'ended' } });
-    await sendStripe(checkoutCompleted({ user_id: u.id, kind: 'extension', session_id: session.id, minutes: '15' }));
-    await eventually(async () => (await u.credits()).paid_remaining === 1, { what: 'the late extension to become a paid credit' });
+    const before = await u.credits();
+    const paid = checkoutCompleted({ user_id: u.id, kind: 'extension', session_id: session.id, minutes: '1' }, { amount: 40 });
+    await sendStripe(paid);
+    const admin = await tokenFor('ops', 'admin');
+    const refund = await eventually(async () => {
+      const r = await api(stack.billingUrl, `/admin/payments/refunds?user=${u.id}`, { token: admin });
+      return r.body.items.find((i: { status: string }) => i.status === 'issued');
+    }, { what: 'the late extension to be refunded through Stripe' });
+    expect(refund).toMatchObject({ provider: 'stripe', business_key: paid.data.object.payment_intent, amount_cents: 40, currency: 'usd', provider_refund_id: expect.stringMatching(/^re_/) });
+    expect(await u.credits()).toEqual(before);
+    // Stripe then confirms the refund it made: expected, so nobody is asked to look at it.
+    await sendStripe(chargeRefunded(paid.data.object.payment_intent, { amount: 40 }));
+    await settled();
+    const flagged = await api(stack.billingUrl, '/admin/payments/flagged', { token: admin });
+    expect(flagged.body.items.some((p: { business_key: string }) => p.business_key === paid.data.object.payment_intent)).toBe(false);
+    expect(await u.credits()).toEqual(before);
   });
 });
 

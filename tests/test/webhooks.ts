@@ -21,12 +21,14 @@ export function checkoutCompleted(metadata: Record<string, string>, { paymentInt
   };
 }
 
-export function chargeRefunded(paymentIntent: string, { eventId = `evt_${randomUUID()}`, amount = 599 } = {}) {
+/** Stripe's charge.refunded: `amount` is everything refunded on the charge so far; partial unless it is all of `charged`. */
+export function chargeRefunded(paymentIntent: string, { eventId = `evt_${randomUUID()}`, amount = 599, charged }: { eventId?: string; amount?: number; charged?: number } = {}) {
+  charged ??= amount;
   return {
     id: eventId,
     object: 'event',
     type: 'charge.refunded',
     created: Math.floor(Date.now() / 1000),
-    data: { object: { id: `ch_${randomUUID()}`, object: 'charge', payment_intent: paymentIntent, amount_refunded: amount, refunded: true } },
+    data: { object: { id: `ch_${randomUUID()}`, object: 'charge', payment_intent: paymentIntent, amount: charged, amount_refunded: amount, refunded: amount >= charged } },
   };
 }

@@ -4,7 +4,7 @@
  *
  *   npm run pay -- stripe credits   --user dev-user [--quantity 2]
  *   npm run pay -- stripe extension --user dev-user --session <id> [--minutes 15]
- *   npm run pay -- stripe refund    --payment <pi_…>
+ *   npm run pay -- stripe refund    --payment <pi_…> [--amount 599]   (the running total refunded; less than paid is partial)
  *   npm run pay -- woocommerce order --user dev-user [--quantity 1] [--status processing|completed|refunded] [--order 1234]
  *   npm run pay -- paypal capture   --user dev-user [--capture <id>]
  *   npm run pay -- paypal refund    --capture <id>
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string', default: '15' },
     quantity: { type: 'string', default: '1' },
     payment: { type: 'string' },
+    amount: { type: 'string' },
     capture: { type: 'string' },
     order: { type: 'string' },
     status: { type: 'string', default: 'processing' },
@@ -51,10 +52,13 @@ async function stripe() {
     const user = need('user');
     const metadata = kind === 'credits' ? { user_id: user, kind: 'session_credits', quantity: String(values.quantity) } : { user_id: user, kind: 'extension', session_id: need('session'), minutes: String(values.minutes) };
     const paymentIntent = values.payment ?? `pi_${randomUUID().replace(/-/g, '')}`;
-    event = { id: `evt_${randomUUID()}`, object: 'event', type: 'checkout.session.completed', created: now, data: { object: { id: `cs_${randomUUID()}`, object: 'checkout.session', payment_status: 'paid', payment_intent: paymentIntent, metadata, client_reference_id: user, amount_total: 599, currency: 'usd' } } };
+    // What the local stack charges (docs/payments.md): 599 per credit, 40 per extension minute.
+    const amount = kind === 'credits' ? 599 * Number(values.quantity) : 40 * Number(values.minutes);
+    event = { id: `evt_${randomUUID()}`, object: 'event', type: 'checkout.session.completed', created: now, data: { object: { id: `cs_${randomUUID()}`, object: 'checkout.session', payment_status: 'paid', payment_intent: paymentIntent, metadata, client_reference_id: user, amount_total: amount, currency: 'usd' } } };
     console.log(`payment intent: ${paymentIntent}`);
   } else if (kind === 'refund') {
-    event = { id: `evt_${randomUUID()}`, object: 'event', type: 'charge.refunded', created: now, data: { object: { id: `ch_${randomUUID()}`, object: 'charge', payment_intent: need('payment'), amount_refunded: 599, refunded: true } } };
+    const refunded = Number(values.amount ?? 599);
+    event = { id: `evt_${randomUUID()}`, object: 'event', type: 'charge.refunded', created: now, data: { object: { id: `ch_${randomUUID()}`, object: 'charge', payment_intent: need('payment'), amount_refunded: refunded, ...(values.amount ? {} : { refunded: true }) } } };
   } else throw new Error('stripe events: credits, extension, refund');
   const payload = JSON.stringify(event);
   await post('/webhooks/stripe', payload, { 'stripe-signature': client.webhooks.generateTestHeaderString({ payload, secret: secrets.STRIPE_WEBHOOK_SECRET }) });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Stack } from './stack';
 import { devToken } from './tokens';
+import { webhookSecrets } from './webhook-secrets';
 
 /** The block `npm start` prints once everything is up: every URL, where the logs are, dev tokens. */
 export async function renderSummary(stack: Stack): Promise<string> {
@@ -28,6 +29,14 @@ export async function renderSummary(stack: Stack): Promise<string> {
     lines.push(`${pad("Operators' console")}${sessionsUrl}/console/   (log in with the admin token below)`);
     lines.push(`${pad('Live session demo')}${sessionsUrl}/demo/sessions/<id>#token=<user token>`);
     lines.push(`${pad('API docs')}${sessionsUrl}/docs, ${stack.apiUrls.BILLING_URL ?? ''}/docs, ${stack.apiUrls.NOTIFICATIONS_URL ?? ''}/docs`);
+  }
+  const billing = stack.apiUrls.BILLING_URL;
+  if (billing) {
+    const secrets = webhookSecrets(s.jwtSecret);
+    lines.push('', 'Payments (docs/payments.md; `npm run pay -- …` sends correctly signed webhooks)');
+    lines.push(`${pad('Stripe webhook')}${billing}/webhooks/stripe   signing secret ${secrets.STRIPE_WEBHOOK_SECRET}`);
+    lines.push(`${pad('PayPal webhook')}${billing}/webhooks/paypal   webhook id ${secrets.PAYPAL_WEBHOOK_ID} (certificates from 127.0.0.1 allowed)`);
+    lines.push(`${pad('WooCommerce webhook')}${billing}/webhooks/woocommerce   secret ${secrets.WOOCOMMERCE_WEBHOOK_SECRET}`);
   }
   lines.push('', 'Infrastructure');
   if (stack.temporal.uiUrl) lines.push(`${pad('Temporal UI')}${stack.temporal.uiUrl}`);

@@ -116,9 +116,13 @@
   }
 
   async function loadPayments() {
-    const [dead, failed] = await Promise.all(['dead', 'failed'].map((status) => call('billing', 'GET', `/admin/payments/events?status=${status}&limit=50`).catch(() => ({ items: [] }))));
-    $('payments').replaceChildren(...[...dead.items, ...failed.items].map((e) => row(e.provider, e.event_id, e.event_type, e.status, e.last_error,
-      button('Re-process', () => act('Re-process payment event', async () => { await call('billing', 'POST', `/admin/payments/events/${e.id}/reprocess`, {}); await loadPayments(); })))));
+    const [dead, failed, unprocessable] = await Promise.all(['dead', 'failed', 'unprocessable'].map((status) => call('billing', 'GET', `/admin/payments/events?status=${status}&limit=50`).catch(() => ({ items: [] }))));
+    $('payments').replaceChildren(
+      ...[...dead.items, ...failed.items].map((e) => row(e.provider, e.event_id, e.event_type, e.status, e.last_error,
+        button('Re-process', () => act('Re-process payment event', async () => { await call('billing', 'POST', `/admin/payments/events/${e.id}/reprocess`, {}); await loadPayments(); })))),
+      // Signed but not applicable (malformed, or money naming no user): for a person, with the reason; nothing to re-process.
+      ...unprocessable.items.map((e) => row(e.provider, e.event_id, e.event_type, e.status, e.outcome, '')),
+    );
   }
 
   $('login-form').onsubmit = async (ev) => {

@@ -1,12 +1,13 @@
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
-import { createPool } from '@hourglass/postgres';
+import { afterCommit, createPool } from '@hourglass/postgres';
 import { topicNames, type EventOf } from '@hourglass/proto';
 import Stripe from 'stripe';
 import { runMigrations } from './adapters/database';
 import { createInboxProcessor } from './payments/processor';
-import { grantInTx, lockUser, refundConsumptionInTx } from './use-cases/ledger';
+import { refundLateExtension } from './use-cases/late-extensions';
+import { refundConsumptionInTx } from './use-cases/ledger';
 import { checkoutRoutes, paymentAdminRoutes, webhookRoutes } from './http/payment-routes';
 import type { BillingConfig } from './config';
 import { internalRoutes } from './http/internal-routes';
@@ -32,10 +33,18 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       stops.unshift(() => admin.disconnect());
 
       const deps = { pool, defaultPlanId: config.DEFAULT_PLAN_ID };
-      const inbox = createInboxProcessor(deps, logger);
+      const stripeUrl = new URL(config.STRIPE_API_URL);
+      const stripe = new Stripe(config.STRIPE_SECRET_KEY, {
+        host: stripeUrl.hostname,
+        port: Number(stripeUrl.port || (stripeUrl.protocol === 'https:' ? 443 : 80)),
+        protocol: stripeUrl.protocol === 'https:' ? 'https' : 'http',
+        maxNetworkRetries: 2,
+        timeout: 10000,
+      });
+      const inbox = createInboxProcessor(deps, logger, { refunds: { pool, stripe, logger } });
       inbox.start();
       stops.unshift(() => inbox.stop());
-      const rejected = createIdempotentConsumer({
+      const consumer = createIdempotentConsumer({
         kafka,
         pool,
         groupId: 'billing',
@@ -50,31 +59,27 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
             await refundConsumptionInTx(event.client, deps, { userId: m.userId, sessionId: m.sessionId, reason: m.reason });
             return;
           }
-          // An extension paid for a session that had already ended comes back from sessions: it becomes a paid credit.
+          // An extension paid for a session that had already ended comes back from sessions: its payment is refunded.
           const message = event.message as EventOf<'sessions.extension.rejected.v1'>;
-          await lockUser(event.client, deps, message.userId);
-          await grantInTx(event.client, { userId: message.userId, kind: 'paid', quantity: 1, source: 'payment', sourceRef: `extension-credit:${message.paymentId}`, actor: 'system', note: `extension ${message.paymentId} arrived after session ${message.sessionId} ended` });
+          const outcome = await refundLateExtension(event.client, message, logger);
+          afterCommit(event.client, () => {
+            logger.info({ paymentId: message.paymentId, outcome }, 'late extension payment');
+            inbox.kick();
+          });
         },
         onFatal: (err) => {
           logger.fatal({ err }, 'consumer cannot continue');
           process.exit(1);
         },
       });
-      await rejected.start();
-      stops.unshift(() => rejected.stop());
-      const stripeUrl = new URL(config.STRIPE_API_URL);
-      const stripe = new Stripe(config.STRIPE_SECRET_KEY, {
-        host: stripeUrl.hostname,
-        port: Number(stripeUrl.port || (stripeUrl.protocol === 'https:' ? 443 : 80)),
-        protocol: stripeUrl.protocol === 'https:' ? 'https' : 'http',
-        maxNetworkRetries: 2,
-        timeout: 10000,
-      });
+      await consumer.start();
+      stops.unshift(() => consumer.stop());
       const payments = {
         pool,
         stripe,
         config,
         prices: { sessionCents: config.SESSION_PRICE_CENTS, extensionCentsPerMinute: config.EXTENSION_CENTS_PER_MINUTE, packCents: config.PACK_PRICE_CENTS },
+        paypal: config.PAYPAL_CLIENT_ID && config.PAYPAL_CLIENT_SECRET ? { apiUrl: config.PAYPAL_API_URL, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET } : null,
         kick: inbox.kick,
       };
       const { app, registry } = createHttpApp({

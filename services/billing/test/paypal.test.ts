@@ -21,13 +21,13 @@ test('a signed capture becomes a payment with exact cents', async () => {
     provider: 'paypal',
     eventId: 'WH-1',
     eventType: 'PAYMENT.CAPTURE.COMPLETED',
-    action: { type: 'paid', businessKey: 'CAP-1', userId: 'user-1', product: { kind: 'session_credits', quantity: 2 }, amountCents: 1198, currency: 'usd' },
+    action: { type: 'paid', businessKey: 'CAP-1', userId: 'user-1', product: { kind: 'session_credits', quantity: 2 }, amountCents: 1198, currency: 'usd', payerEmail: null },
   });
 });
 
 test('refunds point at their capture (up link); reversals are the capture', async () => {
   const refunded = signed(paypalCaptureRefunded('CAP-9'));
-  expect((await verifyPaypalWebhook(refunded.raw, refunded.headers, config)).action).toEqual({ type: 'refunded', businessKey: 'CAP-9', amountCents: 599 });
+  expect((await verifyPaypalWebhook(refunded.raw, refunded.headers, config)).action).toEqual({ type: 'refunded', businessKey: 'CAP-9', amountCents: 599, totalRefundedCents: null, refundId: expect.stringMatching(/^REF-/) });
   const reversed = signed({ id: 'WH-R', event_type: 'PAYMENT.CAPTURE.REVERSED', resource: { id: 'CAP-8' } });
   expect((await verifyPaypalWebhook(reversed.raw, reversed.headers, config)).action).toEqual({ type: 'refunded', businessKey: 'CAP-8', amountCents: null });
 });
@@ -50,9 +50,24 @@ test('forged, altered, foreign or stale requests are rejected', async () => {
   expect(await reject(good.raw, good.headers)).toBe('accepted');
 });
 
-test('unattributable captures and unknown types are verified but ignored', async () => {
+test("a partial refund says how much went back, and the capture's running total when PayPal gives it", async () => {
+  const part = signed(paypalCaptureRefunded('CAP-10', { amount: '5.99' }));
+  expect((await verifyPaypalWebhook(part.raw, part.headers, config)).action).toMatchObject({ type: 'refunded', businessKey: 'CAP-10', amountCents: 599, totalRefundedCents: null });
+  const withTotal = paypalCaptureRefunded('CAP-10', { amount: '2.00' });
+  const totalled = signed({ ...withTotal, resource: { ...withTotal.resource, seller_payable_breakdown: { total_refunded_amount: { value: '7.99', currency_code: 'USD' } } } });
+  expect((await verifyPaypalWebhook(totalled.raw, totalled.headers, config)).action).toMatchObject({ amountCents: 200, totalRefundedCents: 799 });
+});
+
+test('signed but unreadable events are recorded as unprocessable, never thrown', async () => {
+  for (const body of [{}, [], { id: 'WH-1' }, { id: 'WH-2', event_type: 'PAYMENT.CAPTURE.COMPLETED', resource: null }, { id: 'WH-3', event_type: 'PAYMENT.CAPTURE.REFUNDED', resource: { links: 'none' } }]) {
+    const s = signed(body);
+    expect((await verifyPaypalWebhook(s.raw, s.headers, config)).action).toMatchObject({ type: 'unprocessable', reason: expect.any(String) });
+  }
+});
+
+test('unattributable captures are unprocessable (money naming no one); unknown types are ignored', async () => {
   const noCustom = signed(paypalCaptureCompleted('CAP-3', undefined));
-  expect((await verifyPaypalWebhook(noCustom.raw, noCustom.headers, config)).action.type).toBe('ignored');
+  expect((await verifyPaypalWebhook(noCustom.raw, noCustom.headers, config)).action.type).toBe('unprocessable');
   const other = signed({ id: 'WH-X', event_type: 'CHECKOUT.ORDER.APPROVED', resource: {} });
   expect((await verifyPaypalWebhook(other.raw, other.headers, config)).action).toEqual({ type: 'ignored', reason: 'event type CHECKOUT.ORDER.APPROVED is not handled' });
 });

@@ -19,8 +19,8 @@ test('a paid order yields one event per line item (per unit for packs) with exac
   const { raw, headers } = deliver(order('processing', lines), 'order.created');
   const events = verifyWooWebhook(raw, headers, config);
   expect(events.map((e) => [e.eventId, e.action])).toEqual([
-    ['woo:1001:1:paid', { type: 'paid', businessKey: '1001:1', userId: 'user-1', product: { kind: 'session_credits', quantity: 3 }, amountCents: 1797, currency: 'usd' }],
-    ['woo:1001:2:0:paid', { type: 'paid', businessKey: '1001:2:0', userId: 'user-1', product: { kind: 'pack', sessions: 4, mentorId: null }, amountCents: 19900, currency: 'usd' }],
+    ['woo:1001:1:paid', { type: 'paid', businessKey: '1001:1', userId: 'user-1', product: { kind: 'session_credits', quantity: 3 }, amountCents: 1797, currency: 'usd', payerEmail: null }],
+    ['woo:1001:2:0:paid', { type: 'paid', businessKey: '1001:2:0', userId: 'user-1', product: { kind: 'pack', sessions: 4, mentorId: null }, amountCents: 19900, currency: 'usd', payerEmail: null }],
   ]);
 });
 
@@ -58,11 +58,40 @@ test('forged, wrong-secret or unsigned deliveries → 401; malformed JSON → 40
   expect(status(bad, { ...good.headers, 'x-wc-webhook-signature': createHmac('sha256', config.secret).update(bad).digest('base64') })).toBe(400);
 });
 
-test('unknown SKUs, orders without a user and unpaid states are recorded as ignored', () => {
+test("the mentor meta key names a pack's mentor; the billing email is the payer's", () => {
+  const body = { ...order('processing', lines), billing: { email: 'payer@example.com' }, meta_data: [{ id: 7, key: 'hourglass_user_id', value: 'user-1' }, { id: 8, key: 'hourglass_mentor_id', value: 'mentor-9' }] };
+  const { raw, headers } = deliver(body);
+  expect(verifyWooWebhook(raw, headers, config).map((e) => e.action)).toEqual([
+    expect.objectContaining({ product: { kind: 'session_credits', quantity: 3 }, payerEmail: 'payer@example.com' }),
+    expect.objectContaining({ product: { kind: 'pack', sessions: 4, mentorId: 'mentor-9' } }),
+  ]);
+});
+
+test('signed but malformed orders are recorded as unprocessable with the reason, never thrown', () => {
+  const bodies = [
+    { ...order('processing', lines), meta_data: 'none' },
+    { ...order('processing', lines), line_items: [null] },
+    { ...order('processing', lines), line_items: 'x' },
+    { id: 'x', status: 'processing' },
+    [],
+    null,
+  ];
+  for (const body of bodies) {
+    const { raw, headers } = deliver(body as object);
+    const events = verifyWooWebhook(raw, headers, config);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.action).toEqual({ type: 'unprocessable', reason: expect.stringMatching(/^not a WooCommerce order: /) });
+  }
+  // The same malformed delivery again is the same event (stored once).
+  const again = deliver({ ...order('processing', lines), meta_data: 'none' });
+  expect(verifyWooWebhook(again.raw, again.headers, config)[0]!.eventId).toBe(verifyWooWebhook(again.raw, again.headers, config)[0]!.eventId);
+});
+
+test('unknown SKUs and unpaid states are ignored; a paid order naming no user is unprocessable', () => {
   const unknown = deliver(order('processing', [{ id: 3, sku: 'OTHER', quantity: 1, total: '1.00' }]));
   expect(verifyWooWebhook(unknown.raw, unknown.headers, config)[0]!.action.type).toBe('ignored');
   const anonymous = deliver(order('processing', lines, null));
-  expect(verifyWooWebhook(anonymous.raw, anonymous.headers, config)[0]!.action.type).toBe('ignored');
+  expect(verifyWooWebhook(anonymous.raw, anonymous.headers, config)[0]!.action.type).toBe('unprocessable');
   const pending = deliver(order('pending', lines));
   expect(verifyWooWebhook(pending.raw, pending.headers, config)[0]!.action).toEqual({ type: 'ignored', reason: 'order 1001 is pending' });
 });

@@ -6,6 +6,7 @@ import { topicNames } from '@hourglass/proto';
 import { runMigrations } from './adapters/database';
 import type { NotificationsConfig } from './config';
 import { intakeTopics } from './domain/intake';
+import { createGateLookup, needsGate } from './adapters/sessions-gate';
 import { createEmailChannel } from './channels/email';
 import { notificationAdminActions, preferenceRoutes } from './http/preferences';
 import { adminRoutes } from './http/routes';
@@ -41,7 +42,14 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       // Delivery: a dispatcher loop (replicas share the work through SKIP LOCKED claims).
       const email = config.SMTP_URL ? createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }) : null;
       if (!email) logger.warn('SMTP_URL is not set: email notifications are not sent');
-      const dispatch = { pool, email, discord: { allowLocal: config.DISCORD_ALLOW_LOCAL }, staleClaimMs: config.STALE_CLAIM_MS };
+      const gate = config.SESSIONS_URL ? createGateLookup({ sessionsUrl: config.SESSIONS_URL, jwtSecret: config.JWT_SECRET, logger }) : null;
+      const dispatch = {
+        pool,
+        email,
+        discord: { allowLocal: config.DISCORD_ALLOW_LOCAL },
+        staleClaimMs: config.STALE_CLAIM_MS,
+        liveData: async (templateId: string, userId: string) => (gate && needsGate(templateId) ? gate(userId) : {}),
+      };
       let dispatching: Promise<unknown> | null = null;
       const kick = () => {
         dispatching ??= dispatchDue(dispatch)

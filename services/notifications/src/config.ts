@@ -13,6 +13,8 @@ export const notificationsConfigSchema = baseServiceSchema.extend({
   /** A claim older than this is taken to belong to a dispatcher that died: the message is sent again (same Message-ID). */
   STALE_CLAIM_MS: z.coerce.number().int().positive().default(60_000),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
+  /** The sessions API, asked for a user's cooldown when "Payment received" is sent; unset: sent without it. */
+  SESSIONS_URL: z.url().optional(),
 });
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 

@@ -108,7 +108,7 @@ test('a pack reminder requested five times → exactly one Discord post and one 
   expect(await stateOf(userId)).toMatchObject([{ status: 'delivered', channel: 'discord', attempts: 1 }]);
 
   const emailOnly = await userWith({ email: address, channels: { packs: ['email'] } });
-  await request(emailOnly, 'pack_complete_renew');
+  await request(emailOnly, 'pack_complete_renew', randomUUID(), { grace_hours: '72' });
   await drain();
   const got = mails.filter((m) => m.to === address);
   expect(got).toHaveLength(1);
@@ -182,4 +182,71 @@ test('a dispatcher that crashed after claiming → the message is sent again wit
   const [row] = await stateOf(userId);
   expect(row).toMatchObject({ status: 'delivered', attempts: 2 });
   expect(mails.find((m) => m.to === address)!.messageId).toBe(`<${row.id}@hourglass>`);
+});
+
+test('both channels chosen → delivered by both; a retry sends only to the one still missing', async () => {
+  const hook = `/api/webhooks/${randomUUID()}`;
+  const address = `${randomUUID()}@example.test`;
+  smtpScript.set(address, [451]);
+  const userId = await userWith({ email: address, discord: `${discordUrl}${hook}`, channels: { packs: ['discord', 'email'] } });
+  await request(userId, 'pack_one_session_left', randomUUID(), { remaining_sessions: '1' });
+  await drain();
+  expect(discordPosts.filter((p) => p.path === hook)).toHaveLength(1);
+  expect(mails.filter((m) => m.to === address)).toHaveLength(1);
+  const [row] = await stateOf(userId);
+  expect(row).toMatchObject({ status: 'delivered', channel: 'discord,email', attempts: 2 });
+});
+
+test('after a dead Discord webhook, later Discord messages go by email until a new webhook is set', async () => {
+  const hook = `/api/webhooks/${randomUUID()}`;
+  discordScript.set(hook, [{ status: 404, body: { message: 'Unknown Webhook', code: 10015 } }]);
+  const address = `${randomUUID()}@example.test`;
+  const userId = await userWith({ email: address, discord: `${discordUrl}${hook}`, channels: { sessions: ['discord'], packs: ['discord'] } });
+  await request(userId, 'session_ended', randomUUID(), { duration_used_seconds: '60' });
+  await drain();
+  // The next ones never try the dead webhook: straight to email.
+  await request(userId, 'pack_one_session_left', randomUUID(), { remaining_sessions: '1' });
+  await request(userId, 'session_ended', randomUUID(), { duration_used_seconds: '75' });
+  await drain();
+  expect(discordPosts.filter((p) => p.path === hook)).toHaveLength(0);
+  expect(mails.filter((m) => m.to === address)).toHaveLength(3);
+  expect((await stateOf(userId)).map((r) => [r.status, r.channel])).toEqual([['delivered', 'email'], ['delivered', 'email'], ['delivered', 'email']]);
+  const attempts = await db.pool.query(`SELECT a.channel FROM delivery_attempts a JOIN notifications n ON n.id = a.notification_id WHERE n.user_id = $1`, [userId]);
+  expect(attempts.rows.filter((a) => a.channel === 'discord')).toHaveLength(1);
+  // A new webhook is a fresh start (preferences API clears the mark; here as it does).
+  const fresh = `/api/webhooks/${randomUUID()}`;
+  await db.pool.query(`UPDATE preferences SET discord_webhook_url = $2, discord_dead = false, discord_dead_at = NULL WHERE user_id = $1`, [userId, `${discordUrl}${fresh}`]);
+  await request(userId, 'pack_one_session_left', randomUUID(), { remaining_sessions: '1' });
+  await drain();
+  expect(discordPosts.filter((p) => p.path === fresh)).toHaveLength(1);
+});
+
+test('no preferences but an email a payment taught us → payments still go by email; other messages do not', async () => {
+  const userId = `u-${randomUUID()}`;
+  const address = `${randomUUID()}@example.test`;
+  await db.pool.query(`INSERT INTO contacts (user_id, email, source) VALUES ($1, $2, 'payment stripe:pi_1')`, [userId, address]);
+  await request(userId, 'payment_received', randomUUID(), { quantity: '1', amount_cents: '599', currency: 'usd' });
+  await request(userId, 'session_ended', randomUUID(), { duration_used_seconds: '60' });
+  await drain();
+  expect(mails.filter((m) => m.to === address)).toHaveLength(1);
+  expect((await stateOf(userId)).map((r) => r.status).sort()).toEqual(['delivered', 'skipped']);
+});
+
+test("messages are written in the reader's time zone and locale", async () => {
+  const hook = `/api/webhooks/${randomUUID()}`;
+  const userId = await userWith({ discord: `${discordUrl}${hook}` });
+  await db.pool.query(`UPDATE preferences SET time_zone = 'Asia/Tokyo', locale = 'en-GB' WHERE user_id = $1`, [userId]);
+  await request(userId, 'session_extended', randomUUID(), { added_minutes: '1', expires_at: '2026-12-01T04:25:22.082Z' });
+  await drain();
+  expect(discordPosts.filter((p) => p.path === hook).map((p) => p.content)).toEqual(['Your session was extended by 1 minute. It now ends at 1 Dec 2026, 13:25 GMT+9.']);
+});
+
+test('payment received is written with the cooldown as of sending', async () => {
+  const address = `${randomUUID()}@example.test`;
+  const userId = await userWith({ email: address });
+  await request(userId, 'payment_received', randomUUID(), { quantity: '1', amount_cents: '599', currency: 'usd' });
+  const cooldownUntil = new Date(Date.now() + 4 * 60_000 + 10_000).toISOString();
+  await dispatchDue({ ...deps(), liveData: async (templateId, user): Promise<Record<string, string>> => (templateId === 'payment_received' && user === userId ? { gate_known: 'true', cooldown_until: cooldownUntil } : {}) });
+  const mail = mails.find((m) => m.to === address)!;
+  expect(mail.raw).toMatch(/Payment received\. Waiting for cooldown to end \(04:(09|10)\)\./);
 });

@@ -194,7 +194,7 @@ function describeFigures(r: CheckResult): string {
   return [
     `users ${d('users')}; sessions started ${d('sessions_started')}, starts given up ${d('starts_abandoned')}, credits consumed and not given back ${d('credits_consumed_net')}`,
     `credits granted ${d('credits_granted')} = consumed ${d('credits_consumed')} − given back ${d('credits_given_back')} + remaining ${d('credits_remaining')} + refunded ${d('credits_refunded')} + revoked ${d('credits_revoked')}`,
-    `extensions applied ${d('extensions_applied')}, paid after the session ended → credit ${d('extensions_as_credit')}`,
+    `extensions applied ${d('extensions_applied')}, paid after the session ended → refunded ${d('extensions_refunded')}`,
     `notifications ${d('notifications')}: delivered ${d('notifications_delivered')}, dead-lettered ${d('notifications_dead')}, cancelled (superseded "1 minute left") ${d('notifications_cancelled')}, skipped ${d('notifications_skipped')}; emails ${d('emails')} (same Message-ID sent again: ${d('emails_resent_same_message_id')})`,
     `outbox rows sessions ${d('outbox_sessions')}, billing ${d('outbox_billing')}, notifications ${d('outbox_notifications')}`,
   ].join('\n    ');

@@ -15,7 +15,8 @@ import type { KafkaProbe } from './kafka';
  *    given back paid for a recorded session; every 201 a client saw is a recorded session; every finished session's
  *    usage is recorded;
  *  - every paid webhook has exactly one effect: one grant per credit payment; one extension (or, when the session had
- *    ended, one credit instead) per extension payment, and the session's deadline moved by exactly what was paid;
+ *    ended, one refund of the payment instead — never a credit) per extension payment, and the session's deadline
+ *    moved by exactly what was paid;
  *  - every requested notification (the clients' requests, and one per session started, ended and extended) is one
  *    row that ended delivered or dead-lettered, and every delivered one reached the mail sink;
  *  - every outbox row is published, and every published event reached the consumer group that acts on it;
@@ -27,6 +28,7 @@ const CONSUMERS: { db: 'sessions' | 'billing' | 'notifications'; group: string; 
   { db: 'sessions', group: 'sessions', topics: ['billing.credit.granted.v1', 'billing.extension.paid.v1', 'billing.pack.paid.v1'], producedIn: 'billing' },
   { db: 'billing', group: 'billing', topics: ['sessions.extension.rejected.v1', 'sessions.session.abandoned.v1'], producedIn: 'sessions' },
   { db: 'notifications', group: 'notifications', topics: ['sessions.session.started.v1', 'sessions.session.ended.v1', 'sessions.session.extended.v1'], producedIn: 'sessions' },
+  { db: 'notifications', group: 'notifications', topics: ['billing.credit.granted.v1', 'billing.credit.refunded.v1'], producedIn: 'billing' },
 ];
 
 /** Length of a session under the drill plan (drill-plan in fault-drills.drill.ts). */
@@ -273,24 +275,26 @@ export class Checker {
     const extended = await this.outboxEvents('sessions', 'sessions.session.extended.v1');
     const rejected = await this.outboxEvents('sessions', 'sessions.extension.rejected.v1');
     const handedOn = await this.outboxEvents('billing', 'billing.extension.paid.v1');
+    const refundRequests = (await billing.query(`SELECT provider || ':' || business_key AS payment_id FROM refund_requests`)).rows as { payment_id: string }[];
+    const refundedBy = count(refundRequests, (r) => r.payment_id);
     const extendedBy = count(extended, (e) => e.paymentId);
     const rejectedBy = count(rejected, (e) => e.paymentId);
     const handedOnBy = count(handedOn, (e) => e.paymentId);
     let extensionOk = 0;
-    let asCredit = 0;
+    let asRefund = 0;
     const minutesBySession = new Map<string, number>();
     for (const p of history.extensionPayments) {
       const id = `stripe:${p.paymentIntent}`;
-      const [x, r, h, c] = [extendedBy.get(id) ?? 0, rejectedBy.get(id) ?? 0, handedOnBy.get(id) ?? 0, grantsByRef.get(`extension-credit:${id}`) ?? 0];
-      if (h === 1 && x + r === 1 && c === r) {
+      const [x, r, h, c, g] = [extendedBy.get(id) ?? 0, rejectedBy.get(id) ?? 0, handedOnBy.get(id) ?? 0, refundedBy.get(id) ?? 0, grantsByRef.get(`extension-credit:${id}`) ?? 0];
+      if (h === 1 && x + r === 1 && c === r && g === 0) {
         extensionOk++;
-        if (r) asCredit++;
+        if (r) asRefund++;
         else minutesBySession.set(p.sessionId, (minutesBySession.get(p.sessionId) ?? 0) + p.minutes);
-      } else problems.push(`extension payment ${p.paymentIntent} (session ${p.sessionId}): handed to sessions ${h}×, extended ${x}×, rejected ${r}×, turned into ${c} credits`);
+      } else problems.push(`extension payment ${p.paymentIntent} (session ${p.sessionId}): handed to sessions ${h}×, extended ${x}×, rejected ${r}×, refunded ${c}×, turned into ${g} credits`);
     }
-    figures.extensions_applied = extensionOk - asCredit;
-    figures.extensions_as_credit = asCredit;
-    row('extension payments with exactly one effect (extended, or a credit when the session had ended)', extensionOk, history.extensionPayments.length);
+    figures.extensions_applied = extensionOk - asRefund;
+    figures.extensions_refunded = asRefund;
+    row('extension payments with exactly one effect (extended, or refunded when the session had ended)', extensionOk, history.extensionPayments.length);
     let lengthOk = 0;
     for (const [sessionId, minutes] of minutesBySession) {
       const s = recorded.get(sessionId);

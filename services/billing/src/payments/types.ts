@@ -10,12 +10,25 @@ export type Product =
   | { kind: 'pack'; sessions: number; mentorId: string | null };
 
 export type PaymentAction =
-  /** Money arrived for `businessKey` (order id, capture id, payment intent): grant `product` to `userId` once. */
-  | { type: 'paid'; businessKey: string; userId: string; product: Product; amountCents: number; currency: string }
-  /** Money went back for `businessKey`: reverse what it granted, if still unredeemed. */
-  | { type: 'refunded'; businessKey: string; amountCents: number | null }
+  /**
+   * Money arrived for `businessKey` (order id, capture id, payment intent): grant `product` to `userId` once.
+   * `payerEmail` is the address the provider knows the payer by, when it says (payment messages can go there).
+   */
+  | { type: 'paid'; businessKey: string; userId: string; product: Product; amountCents: number; currency: string; payerEmail?: string | null }
+  /**
+   * Money went back for `businessKey`: reverse what the refunded amount paid for, if still unredeemed.
+   * `totalRefundedCents`: everything refunded on the payment so far, when the provider says (Stripe's
+   * `amount_refunded`, PayPal's `total_refunded_amount`); else `amountCents` is this one refund, named `refundId`.
+   * Neither (null): the whole payment went back.
+   */
+  | { type: 'refunded'; businessKey: string; amountCents: number | null; totalRefundedCents?: number | null; refundId?: string | null }
   /** Verified, recorded, and deliberately without effect (unknown type, unpaid order, …). */
-  | { type: 'ignored'; reason: string };
+  | { type: 'ignored'; reason: string }
+  /**
+   * Correctly signed, but its content cannot be applied (malformed, or money that names no user or product): recorded
+   * and acknowledged so the provider stops retrying, and left for a person (`status=unprocessable`).
+   */
+  | { type: 'unprocessable'; reason: string };
 
 export interface VerifiedEvent {
   provider: Provider;

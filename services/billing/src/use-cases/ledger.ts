@@ -67,6 +67,8 @@ export interface GrantInput {
   note?: string;
   priority?: number;
   expiresAt?: Date | null;
+  /** For a payment: what was paid and who paid, told to the user's messages through the event. */
+  payment?: { amountCents: number; currency: string; payerEmail?: string | null };
 }
 
 /** Grants credits once per (source, sourceRef): a repeated payment or signup grants nothing more. */
@@ -86,6 +88,9 @@ export async function grantInTx(tx: PoolClient, g: GrantInput): Promise<{ grantI
     source: g.source,
     sourceRef: g.sourceRef,
     expiresAt: g.expiresAt ? timestampFromDate(g.expiresAt) : undefined,
+    amountCents: g.payment?.amountCents ?? 0,
+    currency: g.payment?.currency ?? '',
+    contactEmail: g.payment?.payerEmail ?? '',
   });
   afterCommit(tx, () => metrics.creditsGranted.inc({ kind: g.kind, source: g.source }, g.quantity));
   return { grantId, created: true };

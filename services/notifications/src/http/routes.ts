@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { cursorQuery, decodeCursor, pageOf, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import { listNotifications } from '../adapters/notification-repository';
 
@@ -9,14 +9,18 @@ export const notificationQuery = z.object({
   user: z.string().min(1).max(128).optional(),
   status: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled', 'dead', 'skipped']).optional(),
   template: z.string().min(1).max(64).optional(),
+  event_id: z.uuid().optional().describe('the event that asked for it (source_event_id)'),
+  dedupe_key: z.string().min(1).max(300).optional().describe('its business key, e.g. session_started:<session id>, payment_received:<grant id>, pack:<pack id>:<template>'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: cursorQuery,
 });
 
 const notification = z.object({
   id: z.string(),
   user_id: z.string(),
   template_id: z.string(),
-  channel: z.string().nullable(),
+  channel: z.string().nullable().describe('the channels it reached, comma-separated (or the last one tried)'),
+  channels_done: z.array(z.string()),
   status: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled', 'dead', 'skipped']),
   attempts: z.number().int(),
   dedupe_key: z.string(),
@@ -32,8 +36,9 @@ const notification = z.object({
 export function adminRoutes(pool: Pool, jwtSecret: string): Router {
   const router = Router();
   router.use(requireAuth(jwtSecret, ['admin', 'service']));
-  route(router, 'get', '/notifications', { summary: 'The delivery log, newest first: what was requested, from which event, its delivery state', tags: ['notifications'], roles: ['admin', 'service'], query: notificationQuery, responses: { 200: { description: 'notifications', schema: z.object({ items: z.array(notification) }) } } }, async (_req, res, { query }) => {
-    res.json({ items: await listNotifications(pool, query) });
+  route(router, 'get', '/notifications', { summary: 'The delivery log, newest first: by user, status, template, source event id and dedupe key; paged', tags: ['notifications'], roles: ['admin', 'service'], query: notificationQuery, responses: { 200: { description: 'notifications; next_cursor while there are more', schema: z.object({ items: z.array(notification), next_cursor: z.string().nullable() }) } }, errors: ['VALIDATION_FAILED'] }, async (_req, res, { query }) => {
+    const rows = await listNotifications(pool, { ...query, after: decodeCursor(query.cursor) });
+    res.json(pageOf(rows as Array<{ id: string; cursor_at: string }>, query.limit));
   });
   return router;
 }

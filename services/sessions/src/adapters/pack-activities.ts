@@ -8,11 +8,16 @@ import type { PackActivities } from '@hourglass/workflows';
 export function createPackActivities({ pool }: { pool: Pool }): PackActivities {
   return {
     async recordPackChange({ state, event, eventKey, sessionId }) {
+      // A renewed pack's seat went to the pack that renewed it (the workflow keeps it "held" for the hand-over): the
+      // read model and the event say it moved, and that its grace is over.
+      const moved = state.status === 'renewed';
+      const seatStatus = moved ? 'moved' : state.seatStatus;
+      const graceEndsAt = moved ? null : state.graceEndsAt;
       await withTransaction(pool, async (tx) => {
         await tx.query(
           `UPDATE packs SET status = $2, seat_status = $3, remaining_sessions = $4, completed_sessions = $5, grace_ends_at = $6,
              renewed_by = $7, updated_at = now() WHERE id = $1`,
-          [state.packId, state.status, state.seatStatus, state.remainingSessions, state.completed.length, state.graceEndsAt, state.renewedBy],
+          [state.packId, state.status, seatStatus, state.remainingSessions, state.completed.length, graceEndsAt, state.renewedBy],
         );
         if (sessionId) await tx.query(`UPDATE pack_sessions SET status = 'completed', completed_at = now() WHERE id::text = $1 AND status = 'scheduled'`, [sessionId]);
         const { rowCount } = await tx.query(`INSERT INTO pack_events_emitted (pack_id, event_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [state.packId, eventKey]);
@@ -22,11 +27,11 @@ export function createPackActivities({ pool }: { pool: Pool }): PackActivities {
           studentId: state.studentId,
           mentorId: state.mentorId,
           status: state.status,
-          seatStatus: state.seatStatus,
+          seatStatus,
           totalSessions: state.totalSessions,
           remainingSessions: state.remainingSessions,
           completedSessions: state.completed.length,
-          graceEndsAt: state.graceEndsAt ? timestampFromDate(new Date(state.graceEndsAt)) : undefined,
+          graceEndsAt: graceEndsAt ? timestampFromDate(new Date(graceEndsAt)) : undefined,
           sessionId: sessionId ?? '',
           renewedBy: state.renewedBy ?? '',
         } as never);

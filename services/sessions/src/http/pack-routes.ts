@@ -11,7 +11,10 @@ export const createPackBody = z.object({
   mentor_id: z.string().min(1).max(128),
   sessions: z.number().int().positive().max(52).default(4),
   /** Optional end date: the pack expires then, its seat released once no scheduled session of it remains. */
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .refine((v) => Date.parse(v) > Date.now(), 'must be in the future (a pack that has already ended cannot be created)')
+    .optional(),
 });
 export const scheduleBody = z.object({ scheduled_at: z.iso.datetime({ offset: true }) });
 export const mentorBody = z.object({ seat_capacity: z.number().int().min(0).max(1000) });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAuth } from '@hourglass/auth';
+import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
 import { route } from '@hourglass/http';
 import { requestExtension } from '../use-cases/extensions';
 import * as sessions from '../use-cases/sessions';
@@ -13,6 +13,7 @@ export const startSessionBody = z.object({
   participant_id: z.string().min(1).max(128).optional(),
 });
 export const extendBody = z.object({ minutes: z.number().int().positive().max(240) });
+const gateQuery = z.object({ user_id: z.string().min(1).max(128).optional().describe('admin or service: the gate of this user (ignored for users)') });
 export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: z.string().min(1).max(64).optional() });
 const tags = ['sessions'];
 const operationName = (method: string, path: string) => `${method}${path.replace(/[^a-z]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
@@ -128,9 +129,17 @@ export function sessionRoutes(deps: sessions.Deps, limiter: StartLimiter, jwtSec
     router,
     'get',
     '/users/me/gate',
-    { summary: 'Whether a session can start now: cooldown, credit, active session, auto-start', tags, responses: { 200: { description: 'the gate', schema: gateView } }, errors: ['UNAVAILABLE'] },
-    async (req, res) => {
-      res.json(await sessions.getGate(deps, principalOf(req)));
+    {
+      summary: 'Whether a session can start now: cooldown, credit, active session, auto-start',
+      tags,
+      query: gateQuery,
+      responses: { 200: { description: 'the gate', schema: gateView } },
+      errors: ['UNAVAILABLE'],
+    },
+    async (req, res, { query }) => {
+      // Other services (notifications: "Waiting for cooldown to end") and admins ask about a named user.
+      const principal = principalOf(req);
+      res.json(await sessions.getGate(deps, query.user_id && isPrivileged(principal) ? { sub: query.user_id, role: principal.role } : principal));
     },
   );
 

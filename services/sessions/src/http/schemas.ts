@@ -70,9 +70,10 @@ export const packView = z.object({
   total_sessions: z.number().int(),
   remaining_sessions: z.number().int(),
   completed_sessions: z.number().int(),
-  seat_status: z.enum(['held', 'grace', 'released']),
+  seat_status: z.enum(['held', 'grace', 'released', 'moved']).describe('moved: the pack was renewed and its seat went to the pack in seat_moved_to'),
   grace_ends_at: timestamp.nullable(),
   renewed_by: z.string().nullable(),
+  seat_moved_to: z.string().nullable().describe('the pack that holds this pack’s seat now (after a renewal)'),
   scheduled_sessions: z.array(z.object({ id: z.string(), scheduled_at: timestamp, status: z.string() })),
 });
 

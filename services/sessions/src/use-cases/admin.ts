@@ -51,7 +51,7 @@ export async function adminExtendSession(deps: Deps, admin: Admin, sessionId: st
   if (!t.ok) throw refusal(t.from);
   await withTransaction(deps.pool, async (tx) => {
     const applied = await applyPaidExtension(tx, deps.gateway, { paymentId: `admin:${actionId}`, sessionId, userId: row.userId, minutes });
-    // Ended meanwhile: roll back (a free extension must not turn into a paid credit the way a late payment does).
+    // Ended meanwhile: roll back (a free extension has no payment for billing to refund, the way a late one is).
     if (applied === 'rejected') throw refusal('ended');
     await audit(tx, admin, 'session.extend', { type: 'session', id: sessionId }, reason, { minutes, action_id: actionId });
   });

@@ -67,6 +67,7 @@ export async function getPack(deps: PackDeps, principal: Principal, packId: stri
     seat_status: pack.seat_status,
     grace_ends_at: pack.grace_ends_at,
     renewed_by: pack.renewed_by,
+    seat_moved_to: pack.seat_status === 'moved' ? pack.renewed_by : null,
     scheduled_sessions: scheduled,
   };
 }

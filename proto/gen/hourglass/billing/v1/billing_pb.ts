@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hourglass/billing/v1/billing.proto.
  */
 export const file_hourglass_billing_v1_billing: GenFile = /*@__PURE__*/
-  fileDesc("CiJob3VyZ2xhc3MvYmlsbGluZy92MS9iaWxsaW5nLnByb3RvEhRob3VyZ2xhc3MuYmlsbGluZy52MSKmAQoNQ3JlZGl0R3JhbnRlZBIQCghncmFudF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEgwKBGtpbmQYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSDgoGc291cmNlGAUgASgJEhIKCnNvdXJjZV9yZWYYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihwEKDkNyZWRpdENvbnN1bWVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEhIKCnNlc3Npb25faWQYBiABKAkikAEKDkNyZWRpdFJlZnVuZGVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSEAoIcXVhbnRpdHkYBSABKAUSDgoGcmVhc29uGAYgASgJEhIKCnNvdXJjZV9yZWYYByABKAkiawoNRXh0ZW5zaW9uUGFpZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJIncKDVVzYWdlUmVjb3JkZWQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJmCghQYWNrUGFpZBISCgpwYXltZW50X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEQoJbWVudG9yX2lkGAMgASgJEhAKCHNlc3Npb25zGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiJob3VyZ2xhc3MvYmlsbGluZy92MS9iaWxsaW5nLnByb3RvEhRob3VyZ2xhc3MuYmlsbGluZy52MSLlAQoNQ3JlZGl0R3JhbnRlZBIQCghncmFudF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEgwKBGtpbmQYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSDgoGc291cmNlGAUgASgJEhIKCnNvdXJjZV9yZWYYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMYW1vdW50X2NlbnRzGAggASgFEhAKCGN1cnJlbmN5GAkgASgJEhUKDWNvbnRhY3RfZW1haWwYCiABKAkihwEKDkNyZWRpdENvbnN1bWVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEhIKCnNlc3Npb25faWQYBiABKAkiugEKDkNyZWRpdFJlZnVuZGVkEhcKD2xlZGdlcl9lbnRyeV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyYW50X2lkGAMgASgJEgwKBGtpbmQYBCABKAkSEAoIcXVhbnRpdHkYBSABKAUSDgoGcmVhc29uGAYgASgJEhIKCnNvdXJjZV9yZWYYByABKAkSFgoOcmVmdW5kZWRfY2VudHMYCCABKAUSEAoIY3VycmVuY3kYCSABKAkiawoNRXh0ZW5zaW9uUGFpZBISCgpwYXltZW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdtaW51dGVzGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJIncKDVVzYWdlUmVjb3JkZWQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJmCghQYWNrUGFpZBISCgpwYXltZW50X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEQoJbWVudG9yX2lkGAMgASgJEhAKCHNlc3Npb25zGAQgASgFEhAKCHByb3ZpZGVyGAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Topic billing.credit.granted.v1, key: user_id.
@@ -58,6 +58,27 @@ export type CreditGranted = Message<"hourglass.billing.v1.CreditGranted"> & {
    * @generated from field: google.protobuf.Timestamp expires_at = 7;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * For payments: what was paid, in the currency's smallest unit (0 otherwise).
+   *
+   * @generated from field: int32 amount_cents = 8;
+   */
+  amountCents: number;
+
+  /**
+   * ISO 4217, lower case (usd); empty when not a payment.
+   *
+   * @generated from field: string currency = 9;
+   */
+  currency: string;
+
+  /**
+   * The address the payment provider knows the payer by, when it said; empty otherwise.
+   *
+   * @generated from field: string contact_email = 10;
+   */
+  contactEmail: string;
 };
 
 /**
@@ -151,6 +172,18 @@ export type CreditRefunded = Message<"hourglass.billing.v1.CreditRefunded"> & {
    * @generated from field: string source_ref = 7;
    */
   sourceRef: string;
+
+  /**
+   * For payment refunds: the money that went back with this event, in the smallest unit (0 otherwise).
+   *
+   * @generated from field: int32 refunded_cents = 8;
+   */
+  refundedCents: number;
+
+  /**
+   * @generated from field: string currency = 9;
+   */
+  currency: string;
 };
 
 /**

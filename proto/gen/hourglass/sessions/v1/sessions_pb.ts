@@ -169,7 +169,7 @@ export const SessionExtendedSchema: GenMessage<SessionExtended> = /*@__PURE__*/
 
 /**
  * Topic sessions.extension.rejected.v1, key: session_id. A paid extension could not be applied (the session had
- * already ended): billing turns the payment into a paid credit instead, so no payment is lost.
+ * already ended): billing refunds the payment (minutes of a session that is over buy nothing), so no payment is lost.
  *
  * @generated from message hourglass.sessions.v1.ExtensionRejected
  */

@@ -1,6 +1,8 @@
 import { X509Certificate, verify } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { z } from 'zod';
 import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
+import { describeIssues, digestOf } from './malformed';
 
 export interface PaypalConfig {
   webhookId: string;
@@ -67,15 +69,31 @@ export async function verifyPaypalWebhook(rawBody: Buffer, headers: Headers, con
   }
   if (!valid) throw new WebhookRejected('PayPal signature does not verify', 401);
 
-  let body: any;
+  let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
   } catch {
     throw new WebhookRejected('body is not JSON', 400);
   }
-  if (typeof body?.id !== 'string' || typeof body?.event_type !== 'string') throw new WebhookRejected('not a PayPal event', 400);
-  return { provider: 'paypal', eventId: body.id, eventType: body.event_type, action: actionOf(body.event_type, body.resource ?? {}) };
+  const envelope = paypalEnvelope.safeParse(body);
+  if (!envelope.success) {
+    // Signed by PayPal but not an event we can read: recorded and acknowledged, never a 5xx PayPal would retry.
+    return { provider: 'paypal', eventId: `malformed:${digestOf(rawBody)}`, eventType: 'malformed', action: { type: 'unprocessable', reason: `not a PayPal event: ${describeIssues(envelope.error)}` } };
+  }
+  return { provider: 'paypal', eventId: envelope.data.id, eventType: envelope.data.event_type, action: actionOf(envelope.data.event_type, envelope.data.resource) };
 }
+
+const paypalEnvelope = z.object({ id: z.string().min(1).max(255), event_type: z.string().min(1).max(200), resource: z.unknown() });
+const money = z.object({ value: z.string(), currency_code: z.string().optional() }).loose();
+const capture = z.object({ id: z.string().min(1), custom_id: z.string().optional(), amount: money.optional(), payer: z.object({ email_address: z.string().optional() }).loose().optional() }).loose();
+const refund = z
+  .object({
+    id: z.string().min(1).optional(),
+    amount: money.optional(),
+    seller_payable_breakdown: z.object({ total_refunded_amount: money.optional() }).loose().optional(),
+    links: z.array(z.object({ rel: z.string().optional(), href: z.string().optional() }).loose()).optional(),
+  })
+  .loose();
 
 /** "5.99" → 599, exactly (no floating point). */
 export function toCents(value: unknown): number {
@@ -84,21 +102,32 @@ export function toCents(value: unknown): number {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-function actionOf(type: string, resource: any): PaymentAction {
+function actionOf(type: string, resource: unknown): PaymentAction {
   switch (type) {
     case 'PAYMENT.CAPTURE.COMPLETED': {
-      const attribution = parseCustomId(resource.custom_id);
-      if (!attribution) return { type: 'ignored', reason: 'capture without a valid custom_id: cannot attribute it' };
-      return { type: 'paid', businessKey: String(resource.id), userId: attribution.userId, product: attribution.product, amountCents: toCents(resource.amount?.value), currency: String(resource.amount?.currency_code ?? 'USD').toLowerCase() };
+      const parsed = capture.safeParse(resource);
+      if (!parsed.success) return { type: 'unprocessable', reason: `capture without a readable resource: ${describeIssues(parsed.error)}` };
+      const c = parsed.data;
+      const attribution = parseCustomId(c.custom_id);
+      if (!attribution) return { type: 'unprocessable', reason: `capture ${c.id} has no valid custom_id: it names no user or product` };
+      return { type: 'paid', businessKey: c.id, userId: attribution.userId, product: attribution.product, amountCents: toCents(c.amount?.value), currency: String(c.amount?.currency_code ?? 'USD').toLowerCase(), payerEmail: c.payer?.email_address ?? null };
     }
     case 'PAYMENT.CAPTURE.REFUNDED': {
-      const up = (resource.links ?? []).find((l: { rel?: string }) => l.rel === 'up');
+      const parsed = refund.safeParse(resource);
+      if (!parsed.success) return { type: 'unprocessable', reason: `refund without a readable resource: ${describeIssues(parsed.error)}` };
+      const r = parsed.data;
+      const up = (r.links ?? []).find((l) => l.rel === 'up');
       const captureId = up?.href ? String(up.href).split('/').filter(Boolean).pop() : undefined;
-      if (!captureId) return { type: 'ignored', reason: 'refund without a link to its capture' };
-      return { type: 'refunded', businessKey: captureId, amountCents: resource.amount ? toCents(resource.amount.value) : null };
+      if (!captureId) return { type: 'unprocessable', reason: 'refund without a link to its capture' };
+      // A refund resource is one refund (a capture may have several); its breakdown says the capture's total so far.
+      const total = r.seller_payable_breakdown?.total_refunded_amount?.value;
+      return { type: 'refunded', businessKey: captureId, amountCents: r.amount ? toCents(r.amount.value) : null, totalRefundedCents: total !== undefined ? toCents(total) : null, refundId: r.id ?? null };
     }
-    case 'PAYMENT.CAPTURE.REVERSED':
-      return { type: 'refunded', businessKey: String(resource.id), amountCents: null };
+    case 'PAYMENT.CAPTURE.REVERSED': {
+      const parsed = z.object({ id: z.string().min(1) }).loose().safeParse(resource);
+      if (!parsed.success) return { type: 'unprocessable', reason: `reversal without a capture id: ${describeIssues(parsed.error)}` };
+      return { type: 'refunded', businessKey: parsed.data.id, amountCents: null };
+    }
     default:
       return { type: 'ignored', reason: `event type ${type} is not handled` };
   }

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { header, WebhookRejected, type Headers, type VerifiedEvent } from '../types';
+import { z } from 'zod';
+import { header, WebhookRejected, type Headers, type PaymentAction, type VerifiedEvent } from '../types';
+import { describeIssues, digestOf } from './malformed';
 import { toCents } from './paypal';
 
 export type WooUnit = { kind: 'session_credits'; quantity: number } | { kind: 'pack'; sessions: number };
@@ -33,31 +35,44 @@ export function verifyWooWebhook(rawBody: Buffer, headers: Headers, config: WooC
 
   const topic = header(headers, 'x-wc-webhook-topic') ?? '';
   const delivery = header(headers, 'x-wc-webhook-delivery-id') ?? 'unknown';
-  let order: any;
+  let body: unknown;
   try {
-    order = JSON.parse(rawBody.toString('utf8'));
+    body = JSON.parse(rawBody.toString('utf8'));
   } catch {
     throw new WebhookRejected('body is not JSON', 400);
   }
-  const ignored = (reason: string, eventId = `woo:delivery:${delivery}`): VerifiedEvent[] => [{ provider: 'woocommerce', eventId, eventType: topic || 'unknown', action: { type: 'ignored', reason } }];
+  const one = (eventId: string, action: PaymentAction): VerifiedEvent[] => [{ provider: 'woocommerce', eventId, eventType: topic || 'unknown', action }];
+  const ignored = (reason: string, eventId = `woo:delivery:${delivery}`) => one(eventId, { type: 'ignored', reason });
   if (topic !== 'order.created' && topic !== 'order.updated') return ignored(`topic ${topic} is not handled`);
-  if (!order || typeof order.id !== 'number') throw new WebhookRejected('not a WooCommerce order', 400);
+  const parsed = wooOrder.safeParse(body);
+  if (!parsed.success) {
+    // Signed by the shop but not an order we can read: recorded and acknowledged (a 5xx would be retried for days).
+    const id = typeof (body as { id?: unknown })?.id === 'number' ? (body as { id: number }).id : 'unknown';
+    return one(`woo:${id}:malformed:${digestOf(rawBody)}`, { type: 'unprocessable', reason: `not a WooCommerce order: ${describeIssues(parsed.error)}` });
+  }
+  const order = parsed.data;
 
-  const status = String(order.status);
+  const status = order.status;
   const statusClass = PAID.has(status) ? 'paid' : status === 'refunded' ? 'refunded' : null;
   if (!statusClass) return ignored(`order ${order.id} is ${status}`, `woo:${order.id}:${status}`);
-  const userId = (order.meta_data ?? []).find((m: { key?: string }) => m.key === 'hourglass_user_id')?.value;
-  if (typeof userId !== 'string' || !userId) return ignored(`order ${order.id} has no hourglass_user_id`, `woo:${order.id}:${statusClass}:unattributed`);
+  const meta = (key: string) => order.meta_data.find((m) => m.key === key)?.value;
+  const userId = meta(USER_META_KEY);
+  if (typeof userId !== 'string' || !userId) {
+    const why = `order ${order.id} has no ${USER_META_KEY}: the money names no user`;
+    return statusClass === 'paid' ? one(`woo:${order.id}:paid:unattributed`, { type: 'unprocessable', reason: why }) : ignored(why, `woo:${order.id}:${statusClass}:unattributed`);
+  }
+  const mentor = meta(MENTOR_META_KEY);
+  const mentorId = typeof mentor === 'string' && mentor ? mentor : null;
 
   const events: VerifiedEvent[] = [];
-  for (const item of order.line_items ?? []) {
+  for (const item of order.line_items) {
     const unit = config.skus[String(item.sku ?? '')];
     const line = `${order.id}:${item.id}`;
     if (!unit) {
       events.push(...ignored(`SKU ${item.sku} is not sold here`, `woo:${line}:${statusClass}:unknown-sku`));
       continue;
     }
-    const quantity = Number.isInteger(item.quantity) && item.quantity > 0 ? item.quantity : 1;
+    const quantity = Number.isInteger(item.quantity) && item.quantity! > 0 ? item.quantity! : 1;
     // A pack is one pack per unit; credits are one grant for the whole line.
     const keys = unit.kind === 'pack' ? Array.from({ length: quantity }, (_, i) => `${line}:${i}`) : [line];
     for (const businessKey of keys) {
@@ -72,9 +87,10 @@ export function verifyWooWebhook(rawBody: Buffer, headers: Headers, config: WooC
                 type: 'paid',
                 businessKey,
                 userId,
-                product: unit.kind === 'pack' ? { kind: 'pack', sessions: unit.sessions, mentorId: null } : { kind: 'session_credits', quantity: unit.quantity * quantity },
+                product: unit.kind === 'pack' ? { kind: 'pack', sessions: unit.sessions, mentorId } : { kind: 'session_credits', quantity: unit.quantity * quantity },
                 amountCents: unit.kind === 'pack' ? Math.round(toCents(item.total) / quantity) : toCents(item.total),
                 currency: String(order.currency ?? 'usd').toLowerCase(),
+                payerEmail: order.billing?.email || null,
               },
             }
           : { provider: 'woocommerce', eventId, eventType: topic, action: { type: 'refunded', businessKey, amountCents: null } },
@@ -83,3 +99,19 @@ export function verifyWooWebhook(rawBody: Buffer, headers: Headers, config: WooC
   }
   return events.length ? events : ignored(`order ${order.id} has no line items`, `woo:${order.id}:${statusClass}:empty`);
 }
+
+/** The order meta keys the shop sets (docs/payments.md): who bought, and for packs, with which mentor. */
+export const USER_META_KEY = 'hourglass_user_id';
+export const MENTOR_META_KEY = 'hourglass_mentor_id';
+
+/** The fields of a WooCommerce order we read; anything else in it is left alone. */
+const wooOrder = z
+  .object({
+    id: z.number().int(),
+    status: z.string(),
+    currency: z.string().optional(),
+    meta_data: z.array(z.object({ key: z.string().optional(), value: z.unknown() }).loose()).default([]),
+    line_items: z.array(z.object({ id: z.number().int(), sku: z.string().nullable().optional(), quantity: z.number().optional(), total: z.string().optional() }).loose()).default([]),
+    billing: z.object({ email: z.string().optional() }).loose().nullable().optional(),
+  })
+  .loose();

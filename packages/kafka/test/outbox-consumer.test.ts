@@ -46,8 +46,8 @@ async function enqueue(recipient: string, n: number): Promise<string[]> {
   return ids;
 }
 
-function relay(beforeCommit?: (ids: string[]) => Promise<void>, instanceId = randomUUID()): OutboxRelay {
-  const r = createOutboxRelay({ pool: db.pool, kafka, logger, instanceId, pollIntervalMs: 100, beforeCommit });
+function relay(afterSend?: (ids: string[]) => Promise<void>, instanceId = randomUUID()): OutboxRelay {
+  const r = createOutboxRelay({ pool: db.pool, kafka, logger, instanceId, pollIntervalMs: 100, afterSend });
   relays.push(r);
   return r;
 }
@@ -68,25 +68,45 @@ test('the relay publishes each outbox row once, in order per key, with the event
   expect(seen[0]!.headers).toMatchObject({ 'event-type': TOPIC, 'content-type': 'application/x-protobuf' });
 });
 
-test('a relay that dies mid-batch (before its Kafka commit) leaves nothing visible; the next one publishes each event once', async () => {
+test('a relay that dies after sending, before marking its rows: the next one sends them again, and a consumer applies each once', async () => {
   const recipient = `r-${randomUUID()}`;
   const ids = await enqueue(recipient, 3);
   let crashed = false;
   const dying = relay(async () => {
     if (!crashed) {
       crashed = true;
-      throw new Error('relay process killed before commit');
+      throw new Error('relay process killed between its send and its mark');
     }
   });
   await dying.start();
-  await eventually(() => crashed, { what: 'the first relay to crash mid-batch' });
+  await eventually(() => crashed, { what: 'the first relay to die after its send' });
   await dying.stop();
   expect(await unpublished()).toBeGreaterThanOrEqual(3);
 
   await relay().start();
   await eventually(async () => (await unpublished()) === 0, { what: 'the outbox to drain' });
-  const committed = await collectEvents(kafka, TOPIC, (e) => e.key === recipient, { timeoutMs: 4000 });
-  expect(committed.map((e) => e.headers['event-id'])).toEqual(ids);
+  const seen = await collectEvents(kafka, TOPIC, (e) => e.key === recipient, { timeoutMs: 4000 });
+  // At least once, in order, each event in full (the first send and the second).
+  expect(seen.map((e) => e.headers['event-id'])).toEqual([...ids, ...ids]);
+  const effects: string[] = [];
+  const consumer = createIdempotentConsumer({
+    kafka,
+    pool: db.pool,
+    groupId: `g-${randomUUID()}`,
+    topics: [TOPIC],
+    logger,
+    handler: async ({ message, eventId }) => {
+      if (message.recipientUserId === recipient) effects.push(eventId);
+    },
+  });
+  await consumer.start();
+  try {
+    await eventually(() => effects.length >= 3, { what: 'the events applied' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(effects).toEqual(ids);
+  } finally {
+    await consumer.stop();
+  }
 });
 
 test('two relays on one database: only one is the leader', async () => {

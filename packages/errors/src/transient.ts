@@ -13,8 +13,9 @@ const PG_TRANSIENT = /^(08|57P0[123]$|53300$|40001$|40P01$)/;
 // pg's own messages when the server goes away mid-query or cannot be reached.
 const PG_MESSAGES = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i;
 
-// gRPC status codes (Temporal client): 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED.
-const GRPC_TRANSIENT = new Set([4, 14]);
+// gRPC status codes (Temporal client): 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 8 RESOURCE_EXHAUSTED (the server's own
+// rate limits: a client should back off and retry, never see a 500).
+const GRPC_TRANSIENT = new Set([4, 8, 14]);
 
 export function isTransientFailure(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 5) return false;

@@ -6,6 +6,8 @@ test('unavailability of Postgres, Temporal, the network or a Kafka broker is tra
   expect(isTransientFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
   expect(isTransientFailure(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);
   expect(isTransientFailure(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }))).toBe(true);
+  // Temporal's own limits (e.g. the namespace's requests per second) ask the caller to back off, not to fail.
+  expect(isTransientFailure(Object.assign(new Error('8 RESOURCE_EXHAUSTED: namespace rate limit exceeded'), { code: 8 }))).toBe(true);
   expect(isTransientFailure(new Error('update failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }))).toBe(true);
   expect(isTransientFailure(Object.assign(new Error('broker'), { name: 'KafkaJSConnectionError', retriable: true }))).toBe(true);
 });

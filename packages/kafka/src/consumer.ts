@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type ConsumerRunConfig, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
@@ -32,8 +32,6 @@ export interface IdempotentConsumerOptions<T extends TopicName> {
   /** Attempts before a failing event goes to `<topic>.dlq`. */
   maxAttempts?: number;
   backoffMs?: number;
-  /** Called when the consumer crashed and kafkajs will not restart it: the process should exit non-zero. */
-  onFatal?: (err: Error) => void;
   /**
    * Apply up to this many events of one partition in one transaction (in order, each still once), falling back to one
    * at a time when any of them fails. For handlers that only write to the database: fewer commits under load.
@@ -45,7 +43,7 @@ export interface IdempotentConsumerOptions<T extends TopicName> {
 export interface IdempotentConsumer {
   start(): Promise<void>;
   stop(): Promise<void>;
-  stats(): { processed: number; duplicates: number; deadLettered: number };
+  stats(): { processed: number; duplicates: number; deadLettered: number; restarts: number };
 }
 
 class PoisonMessage extends Error {}
@@ -61,8 +59,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * however long that takes, rather than dead-lettering good messages.
  */
 export function createIdempotentConsumer<T extends TopicName>(options: IdempotentConsumerOptions<T>): IdempotentConsumer {
-  const { kafka, pool, groupId, topics, handler, logger, maxAttempts = 5, backoffMs = 200, onFatal, batchSize = 1 } = options;
-  const counts = { processed: 0, duplicates: 0, deadLettered: 0 };
+  const { kafka, pool, groupId, topics, handler, logger, maxAttempts = 5, backoffMs = 200, batchSize = 1 } = options;
+  const counts = { processed: 0, duplicates: 0, deadLettered: 0, restarts: 0 };
   let consumer: Consumer | null = null;
   let dlq: Producer | null = null;
 
@@ -150,6 +148,50 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
     logger.error({ topic, partition, offset: message.offset, err: error, attempts }, 'message dead-lettered');
   }
 
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Joins the group and consumes. When kafkajs gives up on its own (a broker gone longer than its retries: "failed to
+   * find group coordinator"), a new consumer joins again after a backoff — for as long as it takes: an outage of
+   * Kafka must not end the process (its /readyz says Kafka is down meanwhile), and nothing is lost, since offsets
+   * are committed only for events applied.
+   */
+  async function run(config: ConsumerRunConfig, attempt: number, { initial = false } = {}): Promise<void> {
+    const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 10_000, heartbeatInterval: 3000 });
+    consumer = c;
+    c.on(c.events.CRASH, ({ payload }) => {
+      logger.error({ err: payload.error, groupId, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart && !stopped) rejoinLater(config, 0);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topics: [...topics], fromBeginning: true });
+      await c.run(config);
+    } catch (err) {
+      if (stopped) return;
+      if (initial) throw err; // at start-up: the process reports it (bad brokers, no topics) rather than waiting blind
+      logger.warn({ err, groupId, attempt }, 'kafka consumer could not join; trying again');
+      rejoinLater(config, attempt + 1);
+    }
+  }
+
+  function rejoinLater(config: ConsumerRunConfig, attempt: number): void {
+    if (restartTimer || stopped) return;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      void (async () => {
+        await consumer?.disconnect().catch(() => undefined);
+        if (stopped) return;
+        counts.restarts++;
+        logger.warn({ groupId, restarts: counts.restarts }, 'kafka consumer joining its group again');
+        await run(config, attempt);
+      })();
+    }, delay);
+    restartTimer.unref?.();
+  }
+
   return {
     async start() {
       dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -157,13 +199,6 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
       // A 10 s session: when a member dies (SIGKILL, lost host) the group hands its partitions to the others, and a
       // restarted member can join, 10 s later rather than kafkajs' default 30 s. Handlers are short transactions and
       // the retry loop heartbeats, so a live member is not dropped.
-      consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, sessionTimeout: 10_000, heartbeatInterval: 3000 });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        logger.error({ err: payload.error, groupId, restart: payload.restart }, 'kafka consumer crashed');
-        if (!payload.restart) onFatal?.(payload.error);
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
       const processOne = async (topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) => {
           let event: Omit<HandledEvent<T>, 'client'>;
           try {
@@ -196,14 +231,11 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
             }
           }
       };
-      if (batchSize <= 1) {
-        await consumer.run({
-          partitionsConsumedConcurrently: 3,
-          eachMessage: ({ topic, partition, message, heartbeat }) => processOne(topic, partition, message, heartbeat),
-        });
-        return;
-      }
-      await consumer.run({
+      const eachMessage: ConsumerRunConfig = {
+        partitionsConsumedConcurrently: 3,
+        eachMessage: ({ topic, partition, message, heartbeat }) => processOne(topic, partition, message, heartbeat),
+      };
+      const eachBatch: ConsumerRunConfig = {
         partitionsConsumedConcurrently: 3,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -228,9 +260,12 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
             await heartbeat();
           }
         },
-      });
+      };
+      await run(batchSize <= 1 ? eachMessage : eachBatch, 0, { initial: true });
     },
     async stop() {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
       await consumer?.disconnect().catch(() => undefined);
       await dlq?.disconnect().catch(() => undefined);
     },

@@ -67,10 +67,6 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
             inbox.kick();
           });
         },
-        onFatal: (err) => {
-          logger.fatal({ err }, 'consumer cannot continue');
-          process.exit(1);
-        },
       });
       await consumer.start();
       stops.unshift(() => consumer.stop());

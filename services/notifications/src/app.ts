@@ -32,10 +32,6 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
         handler: takeIn,
         // Intake only writes to this service's database: many events, one commit.
         batchSize: 50,
-        onFatal: (err) => {
-          logger.fatal({ err }, 'consumer cannot continue');
-          process.exit(1);
-        },
       });
       await consumer.start();
       stops.unshift(() => consumer.stop());

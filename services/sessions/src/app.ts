@@ -57,10 +57,6 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
         topics: sessionsTopics,
         logger,
         handler: incomingEventHandler(packDeps),
-        onFatal: (err) => {
-          logger.fatal({ err }, 'consumer cannot continue');
-          process.exit(1);
-        },
       });
       await consumer.start();
       stops.unshift(() => consumer.stop());

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '@hourglass/logger';
 import { createPool, withTransaction, type Pool } from '@hourglass/postgres';
@@ -49,6 +50,16 @@ async function decided(userId: string, origin: 'request' | 'auto' = 'request', {
   return s;
 }
 const SWEEP_OLDER_THAN_MS = 30 * 60_000;
+
+/** A port nothing listens on (taken from the OS, then let go). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 test('a start whose process died after the credit was taken is given up by the sweeper, and billing gives the credit back', async () => {
   const userId = uniqueId('died');
@@ -130,4 +141,14 @@ test('completing a start twice (a resumed start) takes one credit and starts one
   expect(b.session.id).toBe(s.sessionId);
   expect(await ledgerOf(s.sessionId)).toEqual(['consume']);
   expect(await credits(userId)).toBe(2);
+});
+
+test('billing not reachable at all (connection refused): 503, and the start leaves nothing behind to settle', async () => {
+  const userId = uniqueId('no-billing');
+  const unreachable = { ...deps, billing: createBillingClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, jwtSecret: stack.jwtSecret }) };
+  const err = await startSession(unreachable, { userId, mode: 'chat' }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'UNAVAILABLE' });
+  expect((await sessionsDb.query(`SELECT status FROM sessions WHERE user_id = $1`, [userId])).rows).toEqual([]);
+  // …and the gate is free: with billing back, the same user starts at once.
+  expect((await startSession(deps, { userId, mode: 'chat' })).session.status).toBe('active');
 });

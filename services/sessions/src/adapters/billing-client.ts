@@ -36,6 +36,18 @@ export interface Consumption {
 /** Billing refused the credit: the caller's own refusal (402 NO_CREDITS, 403 plan limits, START_ABANDONED). */
 export class CreditRefused extends DomainError {}
 
+/**
+ * Billing could not be reached at all (the connection was refused, or a balancer reached no replica): the request
+ * never arrived, nothing was taken.
+ */
+export class BillingUnreachable extends DomainError {
+  constructor() {
+    super('UNAVAILABLE', 'Credits cannot be checked right now; retry in a moment', { retry_after_seconds: 1 });
+  }
+}
+
+const refusedConnection = (err: unknown) => (err as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED';
+
 export interface BillingClient {
   /** Takes one credit for a starting session; idempotent per session id. Throws CreditRefused, or UNAVAILABLE. */
   consumeCredit(input: { userId: string; sessionId: string; preferredKind?: CreditKind }): Promise<Consumption>;
@@ -77,7 +89,9 @@ export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; j
   };
   return {
     async consumeCredit({ userId, sessionId, preferredKind }) {
-      const res = await post('/internal/consumptions', { user_id: userId, session_id: sessionId, ...(preferredKind ? { preferred_kind: preferredKind } : {}) }, 5000);
+      const res = await post('/internal/consumptions', { user_id: userId, session_id: sessionId, ...(preferredKind ? { preferred_kind: preferredKind } : {}) }, 5000).catch((err: unknown) => {
+        throw refusedConnection(err) ? new BillingUnreachable() : err;
+      });
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       if (res.status === 200) {
         return {
@@ -91,6 +105,8 @@ export function createBillingClient({ baseUrl, jwtSecret }: { baseUrl: string; j
         };
       }
       const code = body.error as ErrorCode | undefined;
+      // The local stack's balancer says no replica was reached: as good as a refused connection.
+      if (res.status === 503 && (body.error as string | undefined) === 'NO_REPLICA') throw new BillingUnreachable();
       // A refusal about the user's credits or plan is the caller's own answer, with billing's details (balances, limits).
       if (code && (code === 'NO_CREDITS' || code === 'session_limit_exceeded' || code === 'minutes_limit_exceeded' || code === 'START_ABANDONED') && errorStatus[code] === res.status) {
         const { error: _e, message, request_id: _r, ...details } = body;

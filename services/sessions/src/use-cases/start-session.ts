@@ -4,7 +4,7 @@ import { enqueueEvent } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { withTransaction, type Pool } from '@hourglass/postgres';
 import type { SessionType } from '@hourglass/workflows';
-import { CreditRefused, type BillingClient, type Consumption } from '../adapters/billing-client';
+import { BillingUnreachable, CreditRefused, type BillingClient, type Consumption } from '../adapters/billing-client';
 import {
   abandonStartingSession,
   answerStartRequest,
@@ -125,8 +125,9 @@ export async function completeStart(deps: StartDeps, s: StartingSession, { calle
   try {
     credit = await deps.billing.consumeCredit({ userId: s.userId, sessionId: s.sessionId, ...(s.preferredKind ? { preferredKind: s.preferredKind } : {}) });
   } catch (err) {
-    if (err instanceof CreditRefused && err.code !== 'START_ABANDONED') {
-      // Refused before anything was taken (no credit, a plan limit): as if the start had never been decided.
+    // Refused before anything was taken (no credit, a plan limit), or billing not reached at all: as if the start had
+    // never been decided. (Any other failure may have taken the credit: the start is given up, and the credit back.)
+    if ((err instanceof CreditRefused && err.code !== 'START_ABANDONED') || err instanceof BillingUnreachable) {
       await withTransaction(deps.pool, async (tx) => {
         await deleteStartingSession(tx, s.sessionId);
         await forgetStartRequest(tx, s.sessionId);

@@ -66,3 +66,9 @@ export async function markSessionEnded(db: Queryable, r: SessionEndRecord): Prom
   return rowCount === 1;
 }
 
+
+/** A session's status as stored, whatever it is (starting and abandoned included); null when there is no such row. */
+export async function sessionStatus(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ status: string }>(`SELECT status FROM sessions WHERE id = $1`, [id]);
+  return rows[0]?.status ?? null;
+}

@@ -1,6 +1,7 @@
 import type { Logger } from '@hourglass/logger';
 import { withTransaction } from '@hourglass/postgres';
 import type { SessionStepActivities } from '@hourglass/workflows';
+import { sessionStatus } from './session-repository';
 import { activateSession, recordSessionEndingSoon, recordSessionExtended, recordSessionOver } from '../use-cases/session-record';
 import { tryAutoStart, type StartDeps } from '../use-cases/start-session';
 
@@ -11,6 +12,10 @@ import { tryAutoStart, type StartDeps } from '../use-cases/start-session';
 export function createSessionStepActivities(deps: StartDeps & { billing: StartDeps['billing'] & { recordUsage(u: { userId: string; sessionId: string; seconds: number; startedAt: string }): Promise<void> }; logger: Logger }): SessionStepActivities {
   return {
     async activateSession(start) {
+      // Usually the sessions API activated the row as this workflow started: one read says so, no transaction.
+      const status = await sessionStatus(deps.pool, start.sessionId);
+      if (status === 'active') return 'active';
+      if (status === 'abandoned') return 'abandoned';
       const activation = await withTransaction(deps.pool, (tx) => activateSession(tx, start));
       if (activation === 'abandoned' || activation === 'missing') return 'abandoned';
       return 'active';

@@ -8,6 +8,7 @@ import { errorHandler, methodHandler, notFoundHandler } from './errors';
 import { serveDocs } from './docs';
 import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
 import { ApiDocument } from './openapi';
+import { securityHeaders } from './security-headers';
 
 export interface ReadinessCheck {
   name: string;
@@ -58,6 +59,7 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(securityHeaders);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
     req.id = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -120,8 +122,9 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   api.add('get', '/metrics', { summary: 'Prometheus metrics', auth: 'none', tags: ['operations'], responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } } });
   app.use(methodHandler(() => api.expressRoutes()));
   routes?.(app, api);
-  app.get('/openapi.json', (req, res) => {
-    res.json(api.document(`${req.protocol}://${req.get('host')}`));
+  // The server is this document's own origin, given relative: never built from the request's Host header.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(api.document('/'));
   });
   serveDocs(app, service);
   api.outsideOf('/openapi.json', 'this document');

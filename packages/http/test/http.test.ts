@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DomainError } from '@hourglass/errors';
@@ -100,6 +101,33 @@ describe('http app shell', () => {
     expect(unknown).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
     const charset = await call('/things', { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{"name":"x"}' });
     expect(charset).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
+  });
+
+  it('sends nosniff, no referrer and no framing on every answer, and a CSP on /docs', async () => {
+    for (const path of ['/healthz', '/nowhere', '/docs']) {
+      const res = await fetch(server.url + path);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    const docs = await fetch(server.url + '/docs');
+    expect(docs.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(await docs.text()).not.toMatch(/<script>/);
+  });
+
+  it('never builds /openapi.json from the request’s Host header', async () => {
+    // fetch will not send another Host: a plain http request does.
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(`${server.url}/openapi.json`, { headers: { host: 'evil.example' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toContain('"openapi":"3.1.0"');
+    expect(body).not.toContain('evil.example');
   });
 
   it('documents the shell in /openapi.json and serves /docs', async () => {

@@ -8,6 +8,7 @@ import { errorHandler, methodHandler, notFoundHandler } from './errors';
 import { serveDocs } from './docs';
 import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
 import { ApiDocument } from './openapi';
+import { enterRequestScope } from './request-scope';
 import { securityHeaders } from './security-headers';
 
 export interface ReadinessCheck {
@@ -59,6 +60,9 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  // First, and synchronously in the server's 'request' event: an error nothing caught is then known to be this
+  // request's (request-scope.ts), so it fails the request, not the process.
+  app.use(enterRequestScope);
   app.use(securityHeaders);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');

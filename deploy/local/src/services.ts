@@ -115,6 +115,9 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     ...(w.smtpUrl ? { SMTP_URL: w.smtpUrl } : {}),
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
+    // What users reach: the sessions API's published URL (its load balancer's with replicas). Download links and
+    // Checkout's return links are built on it.
+    ...(w.apiUrls.SESSIONS_URL ? { PUBLIC_URL: w.apiUrls.SESSIONS_URL } : {}),
   };
 }
 

@@ -114,7 +114,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
             }),
             'the operators’ console: static pages and a same-origin relay to the /admin and /api routes',
           );
-          api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET));
+          api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET, config.PUBLIC_URL));
           api.mount(app, '/api', sessionRoutes({ pool, gateway, billing }, config.JWT_SECRET));
           api.mount(app, '/api', packRoutes({ ...packDeps, billing }, config.JWT_SECRET));
           api.mount(app, '/admin', packAdminRoutes(packDeps, config.JWT_SECRET));

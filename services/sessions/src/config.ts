@@ -26,6 +26,9 @@ export const sessionsConfigSchema = baseServiceSchema.extend({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Path-style URLs (http://host/bucket/key), what most self-hosted S3-compatible servers need; false for AWS virtual hosts. */
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The public base URL of this API (what its users reach, e.g. behind a load balancer): download links are built
+   *  on it, never on the request's Host header. */
+  PUBLIC_URL: fields.url.default('http://localhost:4001'),
   /** Secret for signed download links; derived from JWT_SECRET when not set. */
   FILE_URL_SECRET: z.string().min(16).optional(),
 }).superRefine(

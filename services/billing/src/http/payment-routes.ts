@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
+import { isPrivileged, principalOf, requireAuth, subjectId } from '@hourglass/auth';
 import { DomainError } from '@hourglass/errors';
-import { route } from '@hourglass/http';
+import { clientKey, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import type { BillingConfig } from '../config';
 import { webhooksReceived } from '../metrics';
@@ -15,9 +15,9 @@ import { isWooPing, verifyWooWebhook } from '../payments/providers/woocommerce';
 import { WebhookRejected, type Headers, type Product, type VerifiedEvent } from '../payments/types';
 
 export const checkoutBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('session_credits'), quantity: z.number().int().positive().max(100).default(1), user_id: z.string().min(1).max(128).optional() }),
-  z.object({ kind: z.literal('extension'), session_id: z.uuid(), minutes: z.number().int().positive().max(240), user_id: z.string().min(1).max(128).optional() }),
-  z.object({ kind: z.literal('pack'), sessions: z.number().int().positive().max(52).default(4), mentor_id: z.string().min(1).max(128).optional(), user_id: z.string().min(1).max(128).optional() }),
+  z.object({ kind: z.literal('session_credits'), quantity: z.number().int().positive().max(100).default(1), user_id: subjectId.optional() }),
+  z.object({ kind: z.literal('extension'), session_id: z.uuid(), minutes: z.number().int().positive().max(240), user_id: subjectId.optional() }),
+  z.object({ kind: z.literal('pack'), sessions: z.number().int().positive().max(52).default(4), mentor_id: subjectId.optional(), user_id: subjectId.optional() }),
 ]);
 
 interface Deps {
@@ -77,7 +77,7 @@ export function webhookRoutes(deps: Deps): Router {
 export function checkoutRoutes(deps: Deps): Router {
   const router = Router();
   router.use(requireAuth(deps.config.JWT_SECRET));
-  route(router, 'post', '/checkout', { summary: 'A Stripe Checkout Session for credits, an extension or a pack (Idempotency-Key gives the same one)', tags: ['payments'], body: checkoutBody, headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('The same key answers the same checkout') }), responses: { 201: { description: 'created', schema: z.object({ checkout_session_id: z.string(), url: z.string().nullable(), amount_cents: z.number() }) } }, errors: ['UNAVAILABLE'] }, async (req, res, { body, headers }) => {
+  route(router, 'post', '/checkout', { summary: 'A Stripe Checkout Session for credits, an extension or a pack (Idempotency-Key gives the same one)', tags: ['payments'], body: checkoutBody, headers: z.object({ 'Idempotency-Key': clientKey(255).optional().describe('The same key answers the same checkout') }), responses: { 201: { description: 'created', schema: z.object({ checkout_session_id: z.string(), url: z.string().nullable(), amount_cents: z.number() }) } }, errors: ['UNAVAILABLE'] }, async (req, res, { body, headers }) => {
     const principal = principalOf(req);
     const userId = body.user_id && isPrivileged(principal) ? body.user_id : principal.sub;
     const product: Product =

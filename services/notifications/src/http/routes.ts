@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { requireAuth, subjectId } from '@hourglass/auth';
+import { label, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import { listNotifications } from '../adapters/notification-repository';
 
 export const notificationQuery = z.object({
-  user: z.string().min(1).max(128).optional(),
+  user: subjectId.optional(),
   status: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled', 'dead', 'skipped']).optional(),
-  template: z.string().min(1).max(64).optional(),
+  template: label(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

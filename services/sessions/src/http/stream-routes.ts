@@ -28,7 +28,7 @@ export function streamRoutes(deps: Deps & { hub: StreamHub }, jwtSecret: string)
       params: sessionIdParam,
       query: z.object({
         last_event_id: lastEventId.describe('Last-Event-ID for clients that cannot set headers (the header wins)'),
-        access_token: z.string().optional().describe('The bearer token, for EventSource (which cannot set headers)'),
+        access_token: z.string().regex(/^[A-Za-z0-9_.-]{1,8192}$/, 'a JWT').optional().describe('The bearer token, for EventSource (which cannot set headers)'),
       }),
       headers: z.object({ 'Last-Event-ID': lastEventId.describe('The last version received; the stream resumes after it') }),
       responses: { 200: { description: 'session:started, session:extended, session:ending_soon, session:ended, session:expired, file:added', contentType: 'text/event-stream' } },

@@ -1,5 +1,6 @@
 import { X509Certificate, verify } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
 
 export interface PaypalConfig {
@@ -114,7 +115,7 @@ export function parseCustomId(customId: unknown): { userId: string; product: Pro
     return null;
   }
   const positive = (n: unknown) => (Number.isInteger(n) && (n as number) > 0 ? (n as number) : null);
-  if (typeof c?.u !== 'string' || !c.u) return null;
+  if (typeof c?.u !== 'string' || !SUBJECT_PATTERN.test(c.u)) return null;
   if (c.k === 'session_credits' && positive(c.q)) return { userId: c.u, product: { kind: 'session_credits', quantity: c.q } };
   if (c.k === 'extension' && typeof c.s === 'string' && positive(c.m)) return { userId: c.u, product: { kind: 'extension', sessionId: c.s, minutes: c.m } };
   if (c.k === 'pack' && positive(c.n)) return { userId: c.u, product: { kind: 'pack', sessions: c.n, mentorId: typeof c.mentor === 'string' ? c.mentor : null } };

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
 
 export interface StripeWebhookConfig {
@@ -47,7 +48,7 @@ function paidFromCheckout(session: Stripe.Checkout.Session): PaymentAction {
   const m = session.metadata ?? {};
   const userId = m.user_id || session.client_reference_id;
   const businessKey = (typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id) || session.id;
-  if (!userId) return { type: 'ignored', reason: 'checkout without a user' };
+  if (!userId || !SUBJECT_PATTERN.test(userId)) return { type: 'ignored', reason: 'checkout without a valid user id' };
   const product = productFromMetadata(m);
   if (!product) return { type: 'ignored', reason: `checkout metadata does not say what was bought (kind=${m.kind ?? ''})` };
   return { type: 'paid', businessKey, userId, product, amountCents: session.amount_total ?? 0, currency: session.currency ?? 'usd' };

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { header, WebhookRejected, type Headers, type VerifiedEvent } from '../types';
 import { toCents } from './paypal';
 
@@ -47,7 +48,8 @@ export function verifyWooWebhook(rawBody: Buffer, headers: Headers, config: WooC
   const statusClass = PAID.has(status) ? 'paid' : status === 'refunded' ? 'refunded' : null;
   if (!statusClass) return ignored(`order ${order.id} is ${status}`, `woo:${order.id}:${status}`);
   const userId = (order.meta_data ?? []).find((m: { key?: string }) => m.key === 'hourglass_user_id')?.value;
-  if (typeof userId !== 'string' || !userId) return ignored(`order ${order.id} has no hourglass_user_id`, `woo:${order.id}:${statusClass}:unattributed`);
+  // The shop's own field: a value that is not one of our user ids cannot be attributed (nor stored, if it holds a NUL).
+  if (typeof userId !== 'string' || !SUBJECT_PATTERN.test(userId)) return ignored(`order ${order.id} has no valid hourglass_user_id`, `woo:${order.id}:${statusClass}:unattributed`);
 
   const events: VerifiedEvent[] = [];
   for (const item of order.line_items ?? []) {

@@ -51,3 +51,4 @@ export function isDomainError(e: unknown): e is DomainError {
 
 export const notFound = (what: string, details: Record<string, unknown> = {}) => new DomainError('NOT_FOUND', `${what} not found`, details);
 export { isTransientFailure } from './transient';
+export { isPermanentFailure, sqlStateOf } from './permanent';

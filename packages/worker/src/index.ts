@@ -3,9 +3,11 @@ import { temporalTls, type TemporalTlsSettings } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool, type Pool } from '@hourglass/postgres';
+import { nonRetryableDataFailures } from './failures';
 import { traceActivityInterceptor } from './tracing';
 
 export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './tracing';
+export { asNonRetryableWhenPermanent, INVALID_DATA, nonRetryableDataFailures } from './failures';
 
 export interface WorkerProcessOptions {
   service: string;
@@ -52,7 +54,8 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         activities: o.activities(pool),
         ...(o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
         interceptors: {
-          activity: [traceActivityInterceptor(o.logger)],
+          // Tracing outermost, so the logged outcome is the failure as Temporal gets it (non-retryable or not).
+          activity: [traceActivityInterceptor(o.logger), nonRetryableDataFailures()],
           ...(o.workflowInterceptorModules ? { workflowModules: o.workflowInterceptorModules } : {}),
         },
       });

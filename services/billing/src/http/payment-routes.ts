@@ -35,11 +35,11 @@ export function webhookRoutes(deps: Deps): Router {
   router.use(express.raw({ type: () => true, limit: '1mb' }));
   const rawOf = (req: Request) => req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
-  const accept = (provider: string, verify: (raw: Buffer, headers: Headers) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
+  const accept = (provider: string, verify: (raw: Buffer, headers: Headers, req: Request) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
     const raw = rawOf(req);
     let events: VerifiedEvent[];
     try {
-      events = await verify(raw, req.headers);
+      events = await verify(raw, req.headers, req);
     } catch (e) {
       if (e instanceof WebhookRejected) {
         webhooksReceived.inc({ provider, outcome: 'rejected' });
@@ -59,8 +59,13 @@ export function webhookRoutes(deps: Deps): Router {
     'post',
     '/paypal',
     webhook('PayPal', 'PAYPAL-TRANSMISSION-SIG with the certificate'),
-    accept('paypal', async (raw, headers) => [
-      await verifyPaypalWebhook(raw, headers, { webhookId: deps.config.PAYPAL_WEBHOOK_ID, allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS, allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL }),
+    accept('paypal', async (raw, headers, req) => [
+      await verifyPaypalWebhook(raw, headers, {
+        webhookId: deps.config.PAYPAL_WEBHOOK_ID,
+        allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS,
+        allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL,
+        log: (details, message) => req.log?.warn(details, message),
+      }),
     ]),
   );
   route(router, 'post', '/woocommerce', webhook('WooCommerce', 'X-WC-Webhook-Signature; the webhook_id ping answers 200'), async (req, res, _input, next) => {

@@ -9,6 +9,7 @@ import { Gauge } from 'prom-client';
 import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
+import { createStreamQuota } from './adapters/stream-quota';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import { temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
@@ -102,7 +103,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'file-storage', check: () => storage.ping() },
         ],
         routes: (app, api) => {
-          api.mount(app, '/api', streamRoutes({ pool, gateway, billing, hub }, config.JWT_SECRET));
+          api.mount(app, '/api', streamRoutes({ pool, gateway, billing, hub, quota: createStreamQuota(config.MAX_STREAMS_PER_USER) }, config.JWT_SECRET));
           api.mountOutside(app, '/demo', demoRoutes(), 'HTML demo page of a live session');
           api.mountOutside(
             app,

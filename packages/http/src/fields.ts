@@ -40,3 +40,24 @@ export function identifier(max = 128) {
 export function clientKey(max = 255) {
   return z.string().regex(new RegExp(`^[\\x21-\\x7e][\\x20-\\x7e]{0,${max - 1}}$`), `1–${max} printable ASCII characters`);
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An RFC 3339 date-time (with offset) inside a window around now — `notBeforeMs` before it (0: not in the past) to
+ * `notAfterMs` after it. A date of 1970 or 9999 is a mistake or a probe, not a plan: 422, before it reaches a timer.
+ */
+export function dateTimeWithin({ notBeforeMs, notAfterMs, what }: { notBeforeMs: number; notAfterMs: number; what: string }) {
+  const span = (ms: number) => (ms < DAY_MS ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / DAY_MS)} days`);
+  const window = notBeforeMs === 0 ? `from now to ${span(notAfterMs)} ahead` : `from ${span(notBeforeMs)} ago to ${span(notAfterMs)} ahead`;
+  return z.iso
+    .datetime({ offset: true })
+    .refine((v) => {
+      const at = Date.parse(v);
+      const now = Date.now();
+      return Number.isFinite(at) && at >= now - notBeforeMs && at <= now + notAfterMs;
+    }, `${what} must be ${window}`)
+    .describe(`${what}: ISO 8601 with offset, ${window}`);
+}
+
+export const days = (n: number) => n * DAY_MS;

@@ -6,4 +6,4 @@ export { counter, gauge, histogram, processRegistry } from './metrics';
 export { ApiDocument, expressRoutes, route, type ExpressRoute, type Method, type OperationSpec, type ResponseSpec, type RouteHandler, type RouteInput } from './openapi';
 export { failRequestOfError } from './request-scope';
 export { pagePolicy, securityHeaders } from './security-headers';
-export { clientKey, identifier, label, text } from './fields';
+export { clientKey, dateTimeWithin, days, identifier, label, text } from './fields';

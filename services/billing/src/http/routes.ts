@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { isPrivileged, principalOf, requireAuth, subjectId } from '@hourglass/auth';
-import { route, text } from '@hourglass/http';
+import { dateTimeWithin, days, route, text } from '@hourglass/http';
 import * as repo from '../adapters/repository';
 import type { Plan } from '../domain/rules';
 import * as ledger from '../use-cases/ledger';
@@ -30,7 +30,7 @@ export const grantBody = z.object({
   reason: text(500, { multiline: true }),
   /** Makes the grant idempotent: the same reference never grants twice. */
   reference: text(200).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  expires_at: dateTimeWithin({ notBeforeMs: 0, notAfterMs: days(10 * 366), what: 'expires_at' }).optional(),
 });
 export const revokeBody = z.object({
   kind: z.enum(['free', 'paid', 'test', 'pack']).optional(),

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireAuth, subjectId } from '@hourglass/auth';
-import { identifier, route, type ResponseSpec } from '@hourglass/http';
+import { dateTimeWithin, days, identifier, route, type ResponseSpec } from '@hourglass/http';
 import { checkoutAnswer, idempotencyKeyHeader, mentorSeatsView, packView } from './schemas';
 import type { BillingClient } from '../adapters/billing-client';
 import * as packs from '../use-cases/packs';
@@ -11,9 +11,10 @@ export const createPackBody = z.object({
   mentor_id: subjectId,
   sessions: z.number().int().positive().max(52).default(4),
   /** Optional end date: the pack expires then, its seat released once no scheduled session of it remains. */
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  expires_at: dateTimeWithin({ notBeforeMs: 0, notAfterMs: days(5 * 366), what: 'expires_at' }).optional(),
 });
-export const scheduleBody = z.object({ scheduled_at: z.iso.datetime({ offset: true }) });
+// A session is scheduled ahead (a few minutes back are allowed for a clock behind), at most two years out.
+export const scheduleBody = z.object({ scheduled_at: dateTimeWithin({ notBeforeMs: 10 * 60_000, notAfterMs: days(2 * 366), what: 'scheduled_at' }) });
 export const mentorBody = z.object({ seat_capacity: z.number().int().min(0).max(1000) });
 
 const tags = ['packs'];

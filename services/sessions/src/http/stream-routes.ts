@@ -45,7 +45,6 @@ export function streamRoutes(deps: Deps & { hub: StreamHub; quota: StreamQuota }
       res.setHeader('retry-after', '5');
       throw new DomainError('TOO_MANY_REQUESTS', `At most ${deps.quota.maxPerUser} event streams may be open at once; close one first`, { max_streams: deps.quota.maxPerUser });
     }
-    req.on('close', release);
     let last = headers['Last-Event-ID'] ?? query.last_event_id ?? 0;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
@@ -63,7 +62,7 @@ export function streamRoutes(deps: Deps & { hub: StreamHub; quota: StreamQuota }
         do {
           again = false;
           for (const e of await eventsAfter(deps.pool, row.id, last)) {
-            if (closed) return;
+            if (closed || res.writableEnded) return;
             res.write(`id: ${e.version}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, version: e.version })}\n\n`);
             last = e.version;
           }
@@ -76,11 +75,16 @@ export function streamRoutes(deps: Deps & { hub: StreamHub; quota: StreamQuota }
       }
     };
     const unsubscribe = deps.hub.subscribe(row.id, () => void pump(), () => res.end());
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    req.on('close', () => {
+    // Never a write after the answer ended (it would be an 'error' event on the response): the heartbeat stops with it.
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
+    // The response's close covers both ends: the client went away, or the stream was ended here (shutdown, read error).
+    res.on('close', () => {
       closed = true;
       unsubscribe();
       clearInterval(heartbeat);
+      release();
     });
     await pump();
     },

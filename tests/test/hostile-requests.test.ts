@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { api, stack, tokenFor } from '@hourglass/testing';
 
@@ -51,5 +52,25 @@ test('the console, the demo page and every service’s /docs cannot be framed, s
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+  }
+});
+
+/** One raw HTTP/1.1 request in one write; resolves with the status line (or the socket error) once the server closes. */
+function rawRequest(baseUrl: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => socket.end(head));
+    let got = '';
+    socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    socket.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`));
+    socket.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+  });
+}
+
+test('headers past the server’s limit (16 kB) → 431 from every service, which serves on', async () => {
+  for (const [, base] of services()) {
+    const status = await rawRequest(base, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
+    expect({ base, status }).toEqual({ base, status: 'HTTP/1.1 431 Request Header Fields Too Large' });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   }
 });

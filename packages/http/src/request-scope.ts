@@ -26,10 +26,12 @@ export function enterRequestScope(req: Request, res: Response, next: NextFunctio
  * that request alone fails — answered 500 (or its connection cut when the answer had begun), the error logged with
  * its request id — and the process carries on serving the others. Returns false for an error outside any request
  * (start-up, a consumer, a timer of the process's own): the caller decides (exit, and let the supervisor restart).
+ * A request whose answer is complete is no longer being served: what a connection or timer it happened to create
+ * does later (a pooled database connection opened during it, say) is the process's own, not the request's.
  */
 export function failRequestOfError(err: unknown, logger: Logger): boolean {
   const current = scope.getStore();
-  if (!current) return false;
+  if (!current || current.res.writableFinished) return false;
   const { req, res } = current;
   (req.log ?? logger).error({ err, request_id: req.id }, 'an error escaped the handling of a request: that request fails, the process carries on');
   if (!res.headersSent && !res.writableEnded) {

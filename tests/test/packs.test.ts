@@ -128,3 +128,25 @@ describe('buying a pack', () => {
     expect((await api(stack.sessionsUrl, '/api/users/me/packs', { token: studentToken })).body.packs).toHaveLength(1);
   });
 });
+
+test('dates outside a sane window are a 422 at once, with nothing created: a pack ending in 1970 or 9999, a session scheduled in 1970 or 9999, a grant expiring in the past', async () => {
+  const mentor = uniqueId('mentor');
+  const student = uniqueId('student');
+  await asAdmin('PUT', `/admin/mentors/${mentor}`, { seat_capacity: 5 });
+  for (const expires_at of ['1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '9999-12-31T23:59:59-14:00', new Date(Date.now() - 60_000).toISOString()]) {
+    const started = Date.now();
+    const res = await asAdmin('POST', '/admin/packs', { student_id: student, mentor_id: mentor, expires_at });
+    expect({ expires_at, status: res.status, error: res.body?.error }).toEqual({ expires_at, status: 422, error: 'VALIDATION_FAILED' });
+    expect(Date.now() - started).toBeLessThan(5000);
+  }
+  expect((await api(stack.sessionsUrl, `/api/mentors/${mentor}/seats`, { token: await tokenFor(mentor) })).body).toMatchObject({ seats_taken: 0 });
+
+  const pack = await asAdmin('POST', '/admin/packs', { student_id: student, mentor_id: mentor, expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  expect(pack.status).toBe(201);
+  for (const scheduled_at of ['1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z']) {
+    const res = await api(stack.sessionsUrl, `/api/packs/${pack.body.id}/sessions`, { method: 'POST', token: await tokenFor(student), body: { scheduled_at } });
+    expect({ scheduled_at, status: res.status }).toEqual({ scheduled_at, status: 422 });
+  }
+  const grant = await api(stack.billingUrl, `/admin/users/${student}/credits`, { method: 'POST', token: adminToken, body: { kind: 'test', quantity: 1, reason: 'e2e', expires_at: '1970-01-01T00:00:00Z' } });
+  expect(grant).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } });
+});

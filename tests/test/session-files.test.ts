@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { api, stack } from '@hourglass/testing';
 import { admin } from './admin';
 import { liveSession as sharedLiveSession, person } from './live';
@@ -87,4 +88,62 @@ test('an upload without a file part is a 422', async () => {
   expect(res.status).toBe(422);
   const json = await api(stack.sessionsUrl, `/api/sessions/${sessionId}/files`, { method: 'POST', token: customer.token, body: { file: 'x' } });
   expect(json.status).toBe(422);
+});
+
+/** When this sessions API process started (a crash and restart would change it). */
+async function processStart(): Promise<string> {
+  const text = await (await fetch(new URL('/metrics', stack.sessionsUrl))).text();
+  return /^process_start_time_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)![1]!;
+}
+
+test('a form cut short before its closing boundary is a 400, and the API process serves on (it used to exit)', async () => {
+  const { customer, sessionId } = await liveSession();
+  const startedAt = await processStart();
+  const cutShort = '--X\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc';
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(new URL(`/api/sessions/${sessionId}/files`, stack.sessionsUrl), { method: 'POST', headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'multipart/form-data; boundary=X' }, body: cutShort });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'BAD_REQUEST' });
+  }
+  // Cut inside the part's headers, and a part that never ends its headers: refused the same way.
+  const headless = await fetch(new URL(`/api/sessions/${sessionId}/files`, stack.sessionsUrl), { method: 'POST', headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'multipart/form-data; boundary=X' }, body: '--X\r\nContent-Disposition: form-da' });
+  expect(headless.status).toBe(400);
+  expect(await processStart()).toBe(startedAt);
+  expect((await api(stack.sessionsUrl, `/api/sessions/${sessionId}/files`, { token: customer.token })).body.files).toEqual([]);
+});
+
+test('non-ASCII names: a browser’s raw UTF-8 name is stored as sent, an RFC 5987 name too, and both download with an encoded Content-Disposition', async () => {
+  const { customer, sessionId } = await liveSession();
+  const browser = await upload(sessionId, customer.token, Buffer.from('umlauts'), 'üé.txt');
+  expect(browser).toMatchObject({ status: 201, body: { filename: 'üé.txt' } });
+
+  const raw = `--X\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''%F0%9F%99%82.txt\r\nContent-Type: text/plain\r\n\r\nsmile\r\n--X--\r\n`;
+  const res = await fetch(new URL(`/api/sessions/${sessionId}/files`, stack.sessionsUrl), { method: 'POST', headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'multipart/form-data; boundary=X' }, body: raw });
+  expect(res.status).toBe(201);
+  const emoji = (await res.json()) as { filename: string; download_url: string };
+  expect(emoji.filename).toBe('🙂.txt');
+
+  for (const [file, fallback, extended] of [[browser.body, 'ue.txt', '%C3%BC%C3%A9.txt'], [emoji, '_.txt', '%F0%9F%99%82.txt']] as const) {
+    const download = await fetch(file.download_url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${fallback}"; filename*=UTF-8''${extended}`);
+  }
+});
+
+test('download links are built on the configured public URL, not on the Host header the caller sent', async () => {
+  const { customer, sessionId } = await liveSession();
+  await upload(sessionId, customer.token, Buffer.from('x'), 'x.txt');
+  const target = new URL(`/api/sessions/${sessionId}/files`, stack.sessionsUrl);
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request(target, { headers: { host: 'evil.example', authorization: `Bearer ${customer.token}` } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const [file] = (JSON.parse(body) as { files: Array<{ download_url: string }> }).files;
+  expect(file!.download_url.startsWith(`${stack.sessionsUrl}/api/files/`)).toBe(true);
+  expect(body).not.toContain('evil.example');
 });

@@ -1,7 +1,5 @@
 import { ComponentError, UsageError } from './errors';
 import { fail, printTail } from './output';
-import { describeExit } from './process';
-import type { Stack } from './stack';
 
 /** How the CLI tells what went wrong: which component, why, the tail of its log and where the log is. */
 
@@ -19,16 +17,5 @@ export function reportFailure(e: unknown): void {
     fail(e.message);
   } else {
     fail(`stack failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  }
-}
-
-/** Reports (with the log tail) any process that dies while the stack is supposed to be up. */
-export function watchForCrashes(stack: Stack, stopping: () => boolean): void {
-  for (const r of [stack.postgres, stack.kafka, stack.temporal, stack.stripeMock, ...stack.services]) {
-    void r.process.exited.then((exit) => {
-      if (stopping()) return;
-      fail(`${r.name} exited unexpectedly (${describeExit(exit)})`);
-      printTail(r.name, r.logFile, 20);
-    });
   }
 }

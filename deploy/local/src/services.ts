@@ -118,6 +118,9 @@ export function serviceEnv(instance: ServiceInstance, port: number, w: ServiceWi
     ...(w.workflowBundle ? { WORKFLOW_BUNDLE: w.workflowBundle } : {}),
     ...webhookSecrets(w.jwtSecret),
     ...w.apiUrls,
+    // What users reach: the sessions API's published URL (its load balancer's with replicas). Download links and
+    // Checkout's return links are built on it.
+    ...(w.apiUrls.SESSIONS_URL ? { PUBLIC_URL: w.apiUrls.SESSIONS_URL } : {}),
   };
 }
 

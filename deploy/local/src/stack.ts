@@ -10,11 +10,12 @@ import { installTemporal, startTemporal, type RunningTemporal } from './componen
 import { installTemporalTestServer } from './components/temporal-test-server';
 import type { Running, StartContext } from './components/types';
 import { AbortedError, asComponentError, ComponentError, UsageError } from './errors';
-import { fail, ok, warn } from './output';
+import { fail, ok, printTail, seconds, warn } from './output';
 import { assertPortsFree } from './ports';
-import { reapStale } from './process';
+import { reapStale, type ManagedProcess } from './process';
 import { apiUrls, DATABASES, startServices, urlEnvName, type Database, type RunningService, type SkippedService } from './services';
 import { namedPorts, type StackSettings } from './settings';
+import { createSupervisor, type SupervisorReport } from './supervisor';
 import { webhookSecrets } from './webhook-secrets';
 import { buildWorkflowBundle } from './workflow-bundle';
 
@@ -71,7 +72,8 @@ export interface Stack {
   /**
    * Fault drills: takes one component down — `postgres`, `kafka`, `temporal`, `stripe-mock` or a service instance
    * (`sessions`, `billing-worker`, …) — gracefully, or at once with SIGKILL to its process group (a crash). It stays
-   * down until startComponent. The fields above always name the current process.
+   * down until startComponent: a component taken down this way is not restarted by the supervisor. The fields above
+   * always name the current process.
    */
   stopComponent(name: string, how?: 'graceful' | 'SIGKILL'): Promise<void>;
   /** Starts a component again with the same ports, data directory and wiring; resolves when it is ready. */
@@ -257,7 +259,14 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     if (!r) throw new UsageError(`no component ${name} in this stack; known: ${[...current.keys()].join(', ')}`);
     return r;
   };
-  const startComponent = async (name: string): Promise<void> => {
+  // One operation at a time per component: a restart by the supervisor, a stop or a start through the control API.
+  const locks = new Map<string, Promise<unknown>>();
+  const exclusive = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (locks.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    locks.set(name, run);
+    return run;
+  };
+  const launch = async (name: string): Promise<ManagedProcess> => {
     const r = componentOf(name);
     if (!r.process.exit()) throw new UsageError(`${name} is still running: stop it first`);
     if (name in infraStarters) {
@@ -267,14 +276,30 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
       const again = await startServices({ ...serviceOptions, instances: [instance] });
       current.set(name, again.running[0]!);
     }
+    return current.get(name)!.process;
   };
-  const stopComponent = async (name: string, how: 'graceful' | 'SIGKILL' = 'graceful'): Promise<void> => {
-    const r = componentOf(name);
-    const t0 = Date.now();
-    if (how === 'SIGKILL') await r.process.kill('SIGKILL');
-    else await r.stop();
-    ok(`${name} ${how === 'SIGKILL' ? 'killed (SIGKILL)' : 'stopped'}`, t0);
-  };
+  // A process that exits by itself is started again, with backoff, as a cluster would (supervisor.ts).
+  const supervisor = createSupervisor({
+    current: (name) => current.get(name)?.process,
+    restart: (name) => exclusive(name, () => launch(name)),
+    report: consoleReport((name) => current.get(name)?.logFile),
+  });
+  for (const name of current.keys()) supervisor.watch(name);
+  const startComponent = (name: string): Promise<void> =>
+    exclusive(name, async () => {
+      supervisor.release(name);
+      await launch(name);
+      supervisor.watch(name);
+    });
+  const stopComponent = (name: string, how: 'graceful' | 'SIGKILL' = 'graceful'): Promise<void> =>
+    exclusive(name, async () => {
+      const r = componentOf(name);
+      supervisor.hold(name);
+      const t0 = Date.now();
+      if (how === 'SIGKILL') await r.process.kill('SIGKILL');
+      else await r.stop();
+      ok(`${name} ${how === 'SIGKILL' ? 'killed (SIGKILL)' : 'stopped'}`, t0);
+    });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -302,11 +327,27 @@ export async function startStack(s: StackSettings, opts: StartStackOptions = {})
     logFiles: [postgres, kafka, temporal, stripeMock, ...started.running].map((r) => ({ name: r.name, file: r.logFile })),
     mail,
     balancers,
-    stop: () =>
-      (stopping ??= stopInOrder([serviceNames, ['stripe-mock', 'temporal'], ['kafka'], ['postgres']].map((group) => group.map((n) => current.get(n)!)))
+    stop: () => {
+      supervisor.stop();
+      return (stopping ??= stopInOrder([serviceNames, ['stripe-mock', 'temporal'], ['kafka'], ['postgres']].map((group) => group.map((n) => current.get(n)!)))
         .then(stopBalancers)
-        .then(() => mail?.stop())),
+        .then(() => mail?.stop()));
+    },
     stopComponent,
     startComponent,
+  };
+}
+
+/** What the supervisor says on the console: the crash with the log's tail, each restart, each failed attempt. */
+function consoleReport(logFileOf: (name: string) => string | undefined): SupervisorReport {
+  return {
+    crashed: (name, exit) => {
+      fail(`${name} exited unexpectedly (${exit})`);
+      const logFile = logFileOf(name);
+      if (logFile) printTail(name, logFile, 20);
+    },
+    restarting: (name, delayMs, attempt) => warn(`restarting ${name} in ${seconds(delayMs)} (attempt ${attempt})`),
+    restarted: (name, startedAt, attempt) => ok(`${name} restarted (attempt ${attempt})`, startedAt),
+    restartFailed: (name, error, attempt) => fail(`${name} did not come back (attempt ${attempt}): ${error.message}`),
   };
 }

@@ -64,6 +64,7 @@ describe('service environment', () => {
       SESSIONS_URL: 'http://127.0.0.1:4001',
       BILLING_URL: 'http://127.0.0.1:4002',
       NOTIFICATIONS_URL: 'http://127.0.0.1:4003',
+      PUBLIC_URL: 'http://127.0.0.1:4001',
       ...webhookSecrets('s3cret'),
     });
   });

@@ -99,9 +99,9 @@
       const actions = document.createElement('span');
       if (s.status === 'active') {
         actions.append(
-          button('End', () => { const reason = reasonFor(`end session ${s.session_id}`); if (reason) act('End session', () => call('sessions', 'POST', `/admin/sessions/${s.session_id}/end`, { reason })); }, `end-${s.session_id}`),
+          button('End', () => { const reason = reasonFor(`end session ${s.session_id}`); if (reason) act('End session', () => call('sessions', 'POST', `/admin/sessions/${encodeURIComponent(s.session_id)}/end`, { reason })); }, `end-${s.session_id}`),
           ' ',
-          button('+15 min free', () => { const reason = reasonFor(`extend session ${s.session_id} by 15 minutes`); if (reason) act('Extend', () => call('sessions', 'POST', `/admin/sessions/${s.session_id}/extend`, { minutes: 15, reason })); }, `extend-${s.session_id}`),
+          button('+15 min free', () => { const reason = reasonFor(`extend session ${s.session_id} by 15 minutes`); if (reason) act('Extend', () => call('sessions', 'POST', `/admin/sessions/${encodeURIComponent(s.session_id)}/extend`, { minutes: 15, reason })); }, `extend-${s.session_id}`),
         );
       }
       const tr = row(s.session_id, s.session_type, s.status, when(s.started_at), when(s.expires_at), workflowLink(`session/${s.session_id}`), actions);
@@ -112,14 +112,14 @@
     $('packs').replaceChildren(...overview.packs.map((p) => row(p.id, p.status, `${p.remaining_sessions}/${p.total_sessions}`, p.seat_status, when(p.grace_ends_at), workflowLink(`pack/${p.id}`))));
     $('ledger').replaceChildren(...ledger.entries.map((e) => row(when(e.created_at), e.delta > 0 ? `+${e.delta}` : String(e.delta), e.kind, e.reason, e.actor, e.note)));
     $('notifications').replaceChildren(...notifications.items.map((n) => row(when(n.created_at), n.template_id, n.status, n.channel, n.last_error,
-      ['dead', 'skipped', 'failed'].includes(n.status) ? button('Retry', () => act('Retry notification', () => call('notifications', 'POST', `/admin/notifications/${n.id}/retry`, {}))) : '')));
+      ['dead', 'skipped', 'failed'].includes(n.status) ? button('Retry', () => act('Retry notification', () => call('notifications', 'POST', `/admin/notifications/${encodeURIComponent(n.id)}/retry`, {}))) : '')));
   }
 
   async function loadPayments() {
     const [dead, failed, unprocessable] = await Promise.all(['dead', 'failed', 'unprocessable'].map((status) => call('billing', 'GET', `/admin/payments/events?status=${status}&limit=50`).catch(() => ({ items: [] }))));
     $('payments').replaceChildren(
       ...[...dead.items, ...failed.items].map((e) => row(e.provider, e.event_id, e.event_type, e.status, e.last_error,
-        button('Re-process', () => act('Re-process payment event', async () => { await call('billing', 'POST', `/admin/payments/events/${e.id}/reprocess`, {}); await loadPayments(); })))),
+        button('Re-process', () => act('Re-process payment event', async () => { await call('billing', 'POST', `/admin/payments/events/${encodeURIComponent(e.id)}/reprocess`, {}); await loadPayments(); })))),
       // Signed but not applicable (malformed, or money naming no user): for a person, with the reason; nothing to re-process.
       ...unprocessable.items.map((e) => row(e.provider, e.event_id, e.event_type, e.status, e.outcome, '')),
     );

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { DomainError } from '@hourglass/errors';
+import { pagePolicy } from '@hourglass/http';
 
 export interface AdminConsoleOptions {
   /** Base URLs of the services the console talks to, by name (sessions, billing, notifications). */
@@ -21,7 +22,7 @@ const FORWARDED_HEADERS = ['authorization', 'content-type', 'idempotency-key', '
 export function adminConsole(o: AdminConsoleOptions): Router {
   const router = Router();
   router.use((_req, res, next) => {
-    res.setHeader('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'");
+    res.setHeader('content-security-policy', pagePolicy("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'"));
     next();
   });
   router.get('/config.json', (_req, res) => {
@@ -52,7 +53,8 @@ async function relay(o: AdminConsoleOptions, req: Request, res: Response): Promi
     body: hasBody ? ((req as Request & { rawBody?: Buffer }).rawBody ?? (req.body !== undefined ? JSON.stringify(req.body) : undefined)) : undefined,
     signal: AbortSignal.timeout(20_000),
   }).catch((e: unknown) => {
-    throw new DomainError('UNAVAILABLE', `${req.params.service} did not answer: ${(e as Error).message}`);
+    req.log?.warn({ err: e, upstream: req.params.service }, 'console relay: no answer');
+    throw new DomainError('UNAVAILABLE', 'The service did not answer; retry in a moment');
   });
   res.status(upstream.status);
   const type = upstream.headers.get('content-type');

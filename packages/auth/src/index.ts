@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { z } from 'zod';
 import { DomainError } from '@hourglass/errors';
 
 export const roles = ['user', 'admin', 'service'] as const;
@@ -18,6 +19,16 @@ declare module 'express-serve-static-core' {
 
 const ISSUER = 'hourglass';
 const encoder = new TextEncoder();
+/** How far a token's `iat` may be ahead of this clock (the issuer's clock may run a little fast). */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * One rule for a subject — a user, admin, mentor or service id — wherever it appears: a token's `sub`, a path, a
+ * query, a body. 1–128 characters, letters and digits and `. _ : @ | + -`, starting with a letter or digit: what
+ * every store and every workflow id (`user/<id>`) can hold, with no NUL, no control character, no space.
+ */
+export const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,127}$/;
+export const subjectId = z.string().regex(SUBJECT_PATTERN, 'an id of 1–128 letters, digits and . _ : @ | + -, starting with a letter or digit');
 
 export async function signToken(principal: Principal, secret: string, expiresIn: string | number = '12h'): Promise<string> {
   return new SignJWT({ role: principal.role })
@@ -29,13 +40,23 @@ export async function signToken(principal: Principal, secret: string, expiresIn:
     .sign(encoder.encode(secret));
 }
 
+/**
+ * A token is accepted when it is HS256-signed with the secret, issued by `hourglass`, has an expiry (`exp`, required:
+ * a token without one would never expire) that has not passed, was not issued in the future (`iat` at most
+ * CLOCK_SKEW_SECONDS ahead), and names a known role and a subject that follows SUBJECT_PATTERN — the same rule in
+ * every service, so an id one service takes is an id every other one takes too.
+ */
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), { issuer: ISSUER, algorithms: ['HS256'] });
-    const role = payload.role;
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || !roles.includes(role as Role)) {
-      throw new DomainError('UNAUTHENTICATED', 'Token lacks a subject or a known role');
+    const { payload } = await jwtVerify(token, encoder.encode(secret), { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+      throw new DomainError('UNAUTHENTICATED', 'Token issued in the future');
     }
+    const role = payload.role;
+    if (typeof payload.sub !== 'string' || !SUBJECT_PATTERN.test(payload.sub)) {
+      throw new DomainError('UNAUTHENTICATED', 'Token subject is not a valid id (1–128 letters, digits and . _ : @ | + -)');
+    }
+    if (!roles.includes(role as Role)) throw new DomainError('UNAUTHENTICATED', 'Token lacks a known role');
     return { sub: payload.sub, role: role as Role };
   } catch (e) {
     if (e instanceof DomainError) throw e;

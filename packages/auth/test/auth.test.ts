@@ -40,6 +40,32 @@ describe('auth', () => {
     expect((await get('/me', 'not-a-jwt')).status).toBe(401);
   });
 
+  const raw = (claims: Record<string, unknown>, build: (jwt: SignJWT) => SignJWT = (jwt) => jwt) =>
+    build(new SignJWT({ role: 'user', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer('hourglass')).sign(new TextEncoder().encode(secret));
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('401 for a token that would never expire (no exp)', async () => {
+    const forever = await raw({}, (jwt) => jwt.setSubject('user-1').setIssuedAt());
+    expect(await get('/me', forever)).toMatchObject({ status: 401, body: { error: 'UNAUTHENTICATED' } });
+  });
+
+  it('401 for a token issued in the future beyond the clock skew; a few seconds ahead is fine', async () => {
+    const future = await raw({}, (jwt) => jwt.setSubject('user-1').setIssuedAt(now() + 3600).setExpirationTime(now() + 7200));
+    expect(await get('/me', future)).toMatchObject({ status: 401, body: { message: 'Token issued in the future' } });
+    const skewed = await raw({}, (jwt) => jwt.setSubject('user-1').setIssuedAt(now() + 20).setExpirationTime(now() + 3600));
+    expect((await get('/me', skewed)).status).toBe(200);
+  });
+
+  it('one rule for sub: 1–128 letters, digits and . _ : @ | + -; NUL, control characters, spaces and longer ids are 401', async () => {
+    for (const sub of ['user-1', 'auth0|5f3a', 'a.b_c:d@e+f', 'x'.repeat(128)]) {
+      expect(await get('/me', await signToken({ sub, role: 'user' }, secret))).toEqual({ status: 200, body: { sub, role: 'user' } });
+    }
+    for (const sub of ['a\u0000b', 'a\nb', 'two words', '', 'x'.repeat(129), 'x'.repeat(10_000), '-leading', 'ü']) {
+      const token = await raw({}, (jwt) => jwt.setSubject(sub).setIssuedAt().setExpirationTime('1h'));
+      expect(await get('/me', token)).toMatchObject({ status: 401, body: { error: 'UNAUTHENTICATED' } });
+    }
+  });
+
   it('403 JSON for the wrong role', async () => {
     const user = await signToken({ sub: 'user-1', role: 'user' }, secret);
     expect(await get('/admin', user)).toMatchObject({ status: 403, body: { error: 'FORBIDDEN' } });

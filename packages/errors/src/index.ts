@@ -23,6 +23,7 @@ export const errorStatus = {
   NO_SEAT_AVAILABLE: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   SIGNATURE_INVALID: 400,
   UNAVAILABLE: 503,
@@ -54,3 +55,4 @@ export function isDomainError(e: unknown): e is DomainError {
 
 export const notFound = (what: string, details: Record<string, unknown> = {}) => new DomainError('NOT_FOUND', `${what} not found`, details);
 export { isTransientFailure } from './transient';
+export { isPermanentFailure, sqlStateOf } from './permanent';

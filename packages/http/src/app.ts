@@ -8,6 +8,8 @@ import { errorHandler, methodHandler, notFoundHandler } from './errors';
 import { serveDocs } from './docs';
 import { collectProcessMetrics, counter, histogram, processRegistry } from './metrics';
 import { ApiDocument } from './openapi';
+import { enterRequestScope } from './request-scope';
+import { securityHeaders } from './security-headers';
 
 export interface ReadinessCheck {
   name: string;
@@ -58,6 +60,10 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  // First, and synchronously in the server's 'request' event: an error nothing caught is then known to be this
+  // request's (request-scope.ts), so it fails the request, not the process.
+  app.use(enterRequestScope);
+  app.use(securityHeaders);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
     req.id = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -120,8 +126,9 @@ export function createHttpApp({ service, logger, readiness, routes, bodyLimit = 
   api.add('get', '/metrics', { summary: 'Prometheus metrics', auth: 'none', tags: ['operations'], responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } } });
   app.use(methodHandler(() => api.expressRoutes()));
   routes?.(app, api);
-  app.get('/openapi.json', (req, res) => {
-    res.json(api.document(`${req.protocol}://${req.get('host')}`));
+  // The server is this document's own origin, given relative: never built from the request's Host header.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(api.document('/'));
   });
   serveDocs(app, service);
   api.outsideOf('/openapi.json', 'this document');

@@ -41,9 +41,11 @@ export function methodHandler(routes: () => ReadonlyArray<{ method: string; path
   };
 }
 
-interface BodyParserError {
+/** What express, its router and body-parser throw for a request they cannot read (http-errors, URIError). */
+interface HttpStackError {
   type?: string;
   status?: number;
+  statusCode?: number;
   message: string;
 }
 
@@ -79,12 +81,45 @@ export function errorHandler(logger: Logger) {
   };
 }
 
+/**
+ * A request the HTTP stack itself could not read is the caller's fault, whatever part of it was wrong: a path
+ * segment that is not percent-encoded UTF-8 (`%FF`: the router's decodeURIComponent throws a URIError with status
+ * 400), a body whose Content-Encoding does not match its bytes (zlib's error, status 400), an encoding or charset
+ * the parser does not know (415), a body cut short or longer than announced. None of these may become a 500.
+ */
+function fromHttpStack(err: unknown): DomainError | undefined {
+  if (err instanceof URIError) return new DomainError('BAD_REQUEST', 'A path segment is not valid percent-encoded UTF-8');
+  const e = err as HttpStackError | undefined;
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (!e || status === undefined || status < 400 || status >= 500) return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return new DomainError('BAD_REQUEST', 'Request body is not valid JSON');
+    case 'entity.too.large':
+      return new DomainError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+    case 'encoding.unsupported':
+      return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'This Content-Encoding is not supported: send the body as it is, or gzip, deflate or br', { supported_encodings: ['identity', 'gzip', 'deflate', 'br'] });
+    case 'charset.unsupported':
+      return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The body\'s charset is not supported: send UTF-8');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new DomainError('BAD_REQUEST', 'The request body ended before the length it announced');
+  }
+  if (status === 404) return new DomainError('NOT_FOUND', 'Not found');
+  if (status === 403) return new DomainError('FORBIDDEN', 'Forbidden');
+  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (status === 415) return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The body\'s media type or encoding is not supported');
+  // A decoding stream's own error (zlib: "incorrect header check") wrapped by body-parser, and the like.
+  if (e.type === undefined && /^Z_|zlib|header check|unexpected end of file/i.test(`${(err as { code?: string }).code ?? ''} ${e.message}`)) {
+    return new DomainError('BAD_REQUEST', 'The request body could not be decoded as its Content-Encoding says');
+  }
+  return new DomainError('BAD_REQUEST', 'The request could not be read');
+}
+
 function toDomainError(err: unknown): DomainError {
   if (isDomainError(err)) return err as DomainError;
-  const parserError = err as BodyParserError;
-  if (parserError?.type === 'entity.parse.failed') return new DomainError('BAD_REQUEST', 'Request body is not valid JSON');
-  if (parserError?.type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'Request body is too large');
-  if (parserError?.type && parserError.status && parserError.status < 500) return new DomainError('BAD_REQUEST', parserError.message);
+  const unreadable = fromHttpStack(err);
+  if (unreadable) return unreadable;
   const pgCode = (err as { code?: unknown })?.code;
   if (typeof pgCode === 'string' && pgCode in unstorableInput) return new DomainError('VALIDATION_FAILED', `A value cannot be stored: ${unstorableInput[pgCode]}`, { issues: [] });
   // Postgres restarting, Temporal unreachable: not a fault of ours or the caller's; the same request will work shortly.

@@ -5,3 +5,6 @@ export { listen, type RunningServer } from './server';
 export { counter, gauge, histogram, processRegistry } from './metrics';
 export { ApiDocument, expressRoutes, route, type ExpressRoute, type Method, type OperationSpec, type ResponseSpec, type RouteHandler, type RouteInput } from './openapi';
 export { cursorQuery, decodeCursor, encodeCursor, pageOf, type Cursor } from './paging';
+export { failRequestOfError } from './request-scope';
+export { pagePolicy, securityHeaders } from './security-headers';
+export { clientKey, dateTimeWithin, days, identifier, label, text } from './fields';

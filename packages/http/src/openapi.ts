@@ -255,11 +255,15 @@ export class ApiDocument {
     if (auth === 'bearer') errorCodes.add('UNAUTHENTICATED');
     if (auth === 'bearer' && spec.roles) errorCodes.add('FORBIDDEN');
     if (spec.params || spec.query || spec.body || spec.headers) errorCodes.add('VALIDATION_FAILED');
-    // Any JSON body may be malformed or too large: the shell answers 400 / 413 before the route runs.
+    // Any body may be malformed, too large, or sent in an encoding the shell does not decode: 400 / 413 / 415
+    // before the route runs.
     if (spec.body || spec.bodyType) {
       errorCodes.add('BAD_REQUEST');
       errorCodes.add('PAYLOAD_TOO_LARGE');
+      errorCodes.add('UNSUPPORTED_MEDIA_TYPE');
     }
+    // A path parameter that is not percent-encoded UTF-8 (`%FF`) is refused before the route runs.
+    if (/:\w+/.test(fullPath)) errorCodes.add('BAD_REQUEST');
     const byStatus = new Map<number, ErrorCode[]>();
     for (const code of errorCodes) byStatus.set(errorStatus[code], [...(byStatus.get(errorStatus[code]) ?? []), code]);
     for (const [status, codes] of byStatus) {

@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DomainError } from '@hourglass/errors';
 import { silentLogger } from '@hourglass/logger';
@@ -17,6 +19,7 @@ describe('http app shell', () => {
           const body = parseInput(z.object({ name: z.string().min(1) }), req.body);
           res.status(201).json({ name: body.name, raw: req.rawBody?.toString('utf8') });
         });
+        app.get('/things/:id', (req, res) => { res.json({ id: req.params.id }); });
         app.get('/refuse', () => { throw new DomainError('NO_CREDITS', 'No sessions available.', { free_remaining: 0 }); });
         app.get('/async-refuse', async () => { throw new DomainError('COOLDOWN_ACTIVE', 'wait', { retry_after_seconds: 5 }); });
         app.get('/boom', () => { throw new Error('secret internals'); });
@@ -77,6 +80,54 @@ describe('http app shell', () => {
   it('answers input PostgreSQL cannot store (a NUL byte, a number out of range) with 422, not 500', async () => {
     expect(await call('/nul')).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } });
     expect(await call('/offset')).toMatchObject({ status: 422, body: { error: 'VALIDATION_FAILED' } }); // found by Schemathesis
+  });
+
+  it('answers a path parameter that is not percent-encoded UTF-8 with 400, not 500', async () => {
+    expect(await call('/things/%C3%BC')).toMatchObject({ status: 200, body: { id: 'ü' } });
+    for (const bad of ['%FF', '%E0%A4', 'a%', '%C0%AF']) {
+      expect(await call(`/things/${bad}`)).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST' } });
+    }
+  });
+
+  it('decodes a gzip-encoded JSON body, and refuses a body that is not what its Content-Encoding says (400) or an unknown encoding (415)', async () => {
+    const json = { 'content-type': 'application/json' };
+    const gz = await call('/things', { method: 'POST', headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync('{"name":"zipped"}') });
+    expect(gz).toMatchObject({ status: 201, body: { name: 'zipped' } });
+    const lying = await call('/things', { method: 'POST', headers: { ...json, 'content-encoding': 'gzip' }, body: '{"name":"plain"}' });
+    expect(lying).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST' } });
+    const truncated = await call('/things', { method: 'POST', headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync('{"name":"cut short"}').subarray(0, 12) });
+    expect(truncated).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST' } });
+    const unknown = await call('/things', { method: 'POST', headers: { ...json, 'content-encoding': 'compress' }, body: '{"name":"x"}' });
+    expect(unknown).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
+    const charset = await call('/things', { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{"name":"x"}' });
+    expect(charset).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
+  });
+
+  it('sends nosniff, no referrer and no framing on every answer, and a CSP on /docs', async () => {
+    for (const path of ['/healthz', '/nowhere', '/docs']) {
+      const res = await fetch(server.url + path);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    const docs = await fetch(server.url + '/docs');
+    expect(docs.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(await docs.text()).not.toMatch(/<script>/);
+  });
+
+  it('never builds /openapi.json from the request’s Host header', async () => {
+    // fetch will not send another Host: a plain http request does.
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(`${server.url}/openapi.json`, { headers: { host: 'evil.example' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toContain('"openapi":"3.1.0"');
+    expect(body).not.toContain('evil.example');
   });
 
   it('documents the shell in /openapi.json and serves /docs', async () => {

@@ -3,7 +3,7 @@ import { Partitioners, type Consumer, type ConsumerRunConfig, type KafkaMessage,
 import { decodeEvent, dlqTopic, isTopicName, type EventOf, type TopicName } from '@hourglass/proto';
 import { withTransaction } from '@hourglass/postgres';
 import { headersToStrings, type KafkaClient } from './client';
-import { isTransientFailure } from '@hourglass/errors';
+import { isPermanentFailure, isTransientFailure } from '@hourglass/errors';
 import { TRACE_HEADER, withTraceId } from '@hourglass/logger';
 
 export interface HandledEvent<T extends TopicName = TopicName> {
@@ -54,7 +54,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Consumes registry topics (read-committed) and applies each event's effect at most once per consumer group: the
  * processed_events mark and the handler's writes share one Postgres transaction. A failing handler is retried with
  * backoff; after maxAttempts — or at once for a message that cannot be decoded — the message goes to `<topic>.dlq`
- * with the error attached, and the partition moves on. A failure that is a dependency's unavailability (Postgres
+ * with the error attached, and the partition moves on; a failure retrying cannot fix (@hourglass/errors
+ * isPermanentFailure: PostgreSQL refusing the data, a non-retryable failure) goes there at its first attempt. A
+ * failure that is a dependency's unavailability (Postgres
  * restarting, Temporal unreachable: @hourglass/errors isTransientFailure) does not count as an attempt: the partition waits until it is back,
  * however long that takes, rather than dead-lettering good messages.
  */
@@ -220,7 +222,9 @@ export function createIdempotentConsumer<T extends TopicName>(options: Idempoten
                 await heartbeat();
                 continue;
               }
-              if (attempt >= maxAttempts) {
+              // Retrying cannot fix what the data itself makes fail (PostgreSQL refusing it, a non-retryable
+              // failure): dead-lettered at once rather than after every backoff.
+              if (attempt >= maxAttempts || isPermanentFailure(e)) {
                 await deadLetter(topic, partition, message, e as Error, attempt);
                 return;
               }

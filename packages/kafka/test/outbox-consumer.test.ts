@@ -196,6 +196,22 @@ describe('idempotent consumer', () => {
     expect(failures.get(flaky)).toBe(3);
   });
 
+  test('a failure retrying cannot fix (PostgreSQL refuses the data: a NUL byte) is dead-lettered at its first attempt', async () => {
+    const recipient = `r-${randomUUID()}`;
+    await enqueue(recipient, 1);
+    await relay().start();
+    let calls = 0;
+    const c = consume(async (r, eventId, client) => {
+      if (r === recipient) calls++;
+      await client.query('INSERT INTO effects VALUES ($1, $2)', [eventId, r === recipient ? `${r}\u0000` : r]);
+    }, 5);
+    await c.start();
+    const dead = await waitForEvent(kafka, `${TOPIC}.dlq`, (e) => e.key === recipient);
+    expect(dead.headers).toMatchObject({ 'dlq-attempts': '1', 'dlq-error': expect.stringMatching(/invalid byte sequence/) });
+    expect(calls).toBe(1);
+    expect(await effects(recipient)).toEqual([]);
+  });
+
   test('a dependency that stays unavailable for more than maxAttempts is waited out: applied once, not dead-lettered', async () => {
     const recipient = `r-${randomUUID()}`;
     await enqueue(recipient, 1);

@@ -1,3 +1,4 @@
+import { failRequestOfError } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 
 export interface Lifecycle {
@@ -7,7 +8,11 @@ export interface Lifecycle {
 
 /**
  * Owns a process's lifecycle: start, log where it listens, stop gracefully on SIGTERM/SIGINT (exit 0), exit 1 on a
- * failed start or a crash — never exit 0 after an error.
+ * failed start or a crash — never exit 0 after an error. An error nothing caught while a request was being served
+ * (an unhandled 'error' event of a body stream, a throw in a callback, a rejection nobody awaited) fails that request
+ * alone, answered 500 and logged with its id (@hourglass/http request-scope.ts): one bad request must not end the
+ * process and every other request with it. Outside any request such an error still ends the process (exit 1), and
+ * its supervisor (Kubernetes, the local launcher) starts it again.
  */
 export function runProcess(name: string, build: () => { logger: Logger; app: Lifecycle }): void {
   let built: { logger: Logger; app: Lifecycle };
@@ -35,7 +40,13 @@ export function runProcess(name: string, build: () => { logger: Logger; app: Lif
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('unhandledRejection', (err) => {
+    if (failRequestOfError(err, logger)) return;
     logger.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
+  process.on('uncaughtException', (err) => {
+    if (failRequestOfError(err, logger)) return;
+    logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
   });
   app.start().catch((err) => {

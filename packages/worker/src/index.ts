@@ -5,9 +5,11 @@ import { temporalTls, type TemporalTlsSettings } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool, type Pool } from '@hourglass/postgres';
+import { nonRetryableDataFailures } from './failures';
 import { traceActivityInterceptor, traceClientInterceptor } from './tracing';
 
 export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './tracing';
+export { asNonRetryableWhenPermanent, INVALID_DATA, nonRetryableDataFailures } from './failures';
 
 export interface WorkerProcessOptions {
   service: string;
@@ -69,7 +71,8 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
         ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
         interceptors: {
-          activity: [traceActivityInterceptor(o.logger)],
+          // Tracing outermost, so the logged outcome is the failure as Temporal gets it (non-retryable or not).
+          activity: [traceActivityInterceptor(o.logger), nonRetryableDataFailures()],
           ...(o.workflowInterceptorModules ? { workflowModules: o.workflowInterceptorModules } : {}),
         },
       });

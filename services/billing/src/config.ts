@@ -28,8 +28,10 @@ const billingFields = baseServiceSchema.extend({
   PAYPAL_API_URL: z.url().default('https://api-m.paypal.com'),
   PAYPAL_CLIENT_ID: z.string().min(1).optional(),
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
-  /** Hosts PayPal certificates may come from; tests add 127.0.0.1 together with PAYPAL_ALLOW_INSECURE_CERT_URL. */
+  /** Hosts PayPal certificates may come from (https, default port, /v1/notifications/certs/…); the local stack adds
+   *  127.0.0.1 together with PAYPAL_ALLOW_INSECURE_CERT_URL for its test signer. */
   PAYPAL_CERT_HOSTS: z.string().default('api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com').transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
+  /** Local stack only: certificates over http from a configured host on any port (the test signer's). */
   PAYPAL_ALLOW_INSECURE_CERT_URL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** What one unit of each WooCommerce SKU buys. */

@@ -50,6 +50,32 @@ test('forged, altered, foreign or stale requests are rejected', async () => {
   expect(await reject(good.raw, good.headers)).toBe('accepted');
 });
 
+test('a certificate URL that is not PayPal’s is refused before any request leaves, and a failed fetch tells nothing about what answered', async () => {
+  const fetched: string[] = [];
+  const spying: PaypalConfig = { ...config, allowInsecureCertUrl: false, allowedCertHosts: ['api.paypal.com', 'api-m.paypal.com'], fetchCert: async (url) => { fetched.push(url); throw new Error('certificate URL answered 404 from 10.0.0.7'); } };
+  const event = paypalCaptureCompleted('CAP-5', { u: 'user-1', k: 'session_credits', q: 1 });
+  const good = signed(event);
+  const withUrl = (url: string) => verifyPaypalWebhook(good.raw, { ...good.headers, 'paypal-cert-url': url }, spying).then(() => 'accepted', (e: { status: number; message: string }) => `${e.status} ${e.message}`);
+  for (const url of [
+    'http://127.0.0.1:5432/anything',
+    'http://api.paypal.com/v1/notifications/certs/CERT-1',
+    'https://api.paypal.com:8443/v1/notifications/certs/CERT-1',
+    'https://api.paypal.com.evil.example/v1/notifications/certs/CERT-1',
+    'https://user:pass@api.paypal.com/v1/notifications/certs/CERT-1',
+    'https://api.paypal.com/v1/oauth2/token',
+    'https://api.paypal.com/v1/notifications/certs/CERT-1?x=1',
+    'https://api.paypal.com/v1/notifications/certs/../../admin',
+    'file:///etc/passwd',
+  ]) {
+    expect(await withUrl(url)).toMatch(/^400 /);
+  }
+  expect(fetched).toEqual([]);
+  // PayPal's own URL is fetched; what went wrong stays in the log, not in the answer.
+  const answer = await withUrl('https://api-m.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77');
+  expect(fetched).toEqual(['https://api-m.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77']);
+  expect(answer).toBe('400 the signing certificate could not be obtained');
+});
+
 test("a partial refund says how much went back, and the capture's running total when PayPal gives it", async () => {
   const part = signed(paypalCaptureRefunded('CAP-10', { amount: '5.99' }));
   expect((await verifyPaypalWebhook(part.raw, part.headers, config)).action).toMatchObject({ type: 'refunded', businessKey: 'CAP-10', amountCents: 599, totalRefundedCents: null });

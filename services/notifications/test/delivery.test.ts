@@ -87,6 +87,9 @@ async function request(userId: string, templateId: string, dedupeKey: string = r
   return withTransaction(db.pool, (tx) => storeRequest(tx, { userId, templateId, data, dedupeKey, notBefore: null }, { eventId: randomUUID(), topic: 'notifications.requested.v1' }));
 }
 const stateOf = async (userId: string) => (await db.pool.query(`SELECT id, status, channel, attempts, last_error FROM notifications WHERE user_id = $1`, [userId])).rows;
+/** A Discord webhook's path, /api/webhooks/<id>/<token>, unique per test. */
+const webhookPath = () => `/api/webhooks/${Date.now()}${Math.floor(Math.random() * 1e6)}/${randomUUID().replaceAll('-', '')}`;
+
 /** Runs the dispatcher until nothing is due, moving retries forward instead of waiting. */
 async function drain(rounds = 10) {
   for (let i = 0; i < rounds; i++) {
@@ -96,7 +99,7 @@ async function drain(rounds = 10) {
 }
 
 test('a pack reminder requested five times → exactly one Discord post and one email, with the right text', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   const address = `${randomUUID()}@example.test`;
   const userId = await userWith({ email: address, discord: `${discordUrl}${hook}` });
   const stored = await Promise.all(Array.from({ length: 5 }, () => request(userId, 'pack_one_session_left', `pack:p1:${userId}`)));
@@ -116,7 +119,7 @@ test('a pack reminder requested five times → exactly one Discord post and one 
 });
 
 test('Discord 429 with retry_after → waits, then delivered once', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   discordScript.set(hook, [{ status: 429, body: { retry_after: 0.05, global: false } }]);
   const userId = await userWith({ discord: `${discordUrl}${hook}` });
   await request(userId, 'session_ending_soon');
@@ -130,7 +133,7 @@ test('Discord 429 with retry_after → waits, then delivered once', async () => 
 });
 
 test('Discord 404 → the webhook is marked dead and the message falls back to email', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   discordScript.set(hook, [{ status: 404, body: { message: 'Unknown Webhook', code: 10015 } }]);
   const address = `${randomUUID()}@example.test`;
   const userId = await userWith({ email: address, discord: `${discordUrl}${hook}`, channels: { sessions: ['discord'] } });
@@ -142,7 +145,7 @@ test('Discord 404 → the webhook is marked dead and the message falls back to e
 });
 
 test('Discord 500 three times then 200 → delivered once', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   discordScript.set(hook, [{ status: 500 }, { status: 502 }, { status: 503 }]);
   const userId = await userWith({ discord: `${discordUrl}${hook}` });
   await request(userId, 'session_ended', randomUUID(), { duration_used_seconds: '600' });

@@ -2,8 +2,10 @@
 // The countdown runs on server time (offset measured from the API's server_time), never on the browser clock alone.
 (() => {
   'use strict';
-  const sessionId = decodeURIComponent(location.pathname.split('/')[3] || '');
-  const token = tokenFromUrl();
+  const sessionId = idFromPath();
+  // The id goes into URLs as one encoded path segment, never as a path of its own (`../../admin/…`).
+  const sid = encodeURIComponent(sessionId);
+  const token = tokenFromFragment();
   const $ = (id) => document.getElementById(id);
   let expiresAt = null;
   let clockOffsetMs = 0; // server time − browser time
@@ -12,11 +14,17 @@
   $('session-id').textContent = sessionId;
   $('me').textContent = subjectOf(token) || 'anonymous';
 
-  function tokenFromUrl() {
-    const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-    const fromQuery = new URLSearchParams(location.search).get('token');
-    const t = fromHash || fromQuery;
-    if (t) sessionStorage.setItem('hourglass.token', t);
+  function idFromPath() {
+    try { return decodeURIComponent(location.pathname.split('/')[3] || ''); } catch { return ''; }
+  }
+  // The token comes only from the fragment (#token=…), which the browser never sends to a server or in a Referer;
+  // a ?token= query string would be logged by every proxy on the way. Once read, it leaves the address bar.
+  function tokenFromFragment() {
+    const t = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (t) {
+      sessionStorage.setItem('hourglass.token', t);
+      history.replaceState(null, '', location.pathname + location.search);
+    }
     return t || sessionStorage.getItem('hourglass.token') || '';
   }
   function subjectOf(jwt) {
@@ -37,7 +45,7 @@
 
   async function refresh() {
     const sentAt = Date.now();
-    const s = await call('GET', `/api/sessions/${sessionId}`);
+    const s = await call('GET', `/api/sessions/${sid}`);
     const receivedAt = Date.now();
     clockOffsetMs = Date.parse(s.server_time) - (sentAt + receivedAt) / 2;
     show(s);
@@ -60,11 +68,11 @@
     $('extend').disabled = true;
     $('end').disabled = true;
     say(byOther ? 'The session was ended by the other participant.' : `The session is ${status}.`);
-    setTimeout(() => location.assign(`/demo/sessions/${sessionId}/summary`), 1500);
+    setTimeout(() => location.assign(`/demo/sessions/${sid}/summary`), 1500);
   }
 
   async function loadFiles() {
-    const { files } = await call('GET', `/api/sessions/${sessionId}/files`);
+    const { files } = await call('GET', `/api/sessions/${sid}/files`);
     $('files').replaceChildren(...files.map((f) => {
       const li = document.createElement('li');
       const a = document.createElement('a');
@@ -76,7 +84,7 @@
   }
 
   function listen() {
-    const es = new EventSource(`/api/sessions/${sessionId}/events?access_token=${encodeURIComponent(token)}`);
+    const es = new EventSource(`/api/sessions/${sid}/events?access_token=${encodeURIComponent(token)}`);
     es.onopen = () => { $('reconnect').hidden = true; };
     es.onerror = () => { if (!finished) $('reconnect').hidden = false; };
     const on = (name, handler) => es.addEventListener(name, (e) => { const data = JSON.parse(e.data); logEvent(name, data); handler(data); });
@@ -90,13 +98,13 @@
 
   $('extend').onclick = async () => {
     try {
-      const c = await call('POST', `/api/sessions/${sessionId}/extend`, { minutes: Number($('extend-minutes').value) });
+      const c = await call('POST', `/api/sessions/${sid}/extend`, { minutes: Number($('extend-minutes').value) });
       say(`Checkout ${c.checkout_session_id} opened — the timer moves as soon as the payment is confirmed.`);
       if (c.url && /^https:\/\//.test(c.url)) window.open(c.url, '_blank', 'noopener');
     } catch (e) { say(`Cannot extend: ${e.message}`); }
   };
   $('end').onclick = async () => {
-    try { show(await call('POST', `/api/sessions/${sessionId}/end`).then(() => refresh())); } catch (e) { say(`Cannot end: ${e.message}`); }
+    try { show(await call('POST', `/api/sessions/${sid}/end`).then(() => refresh())); } catch (e) { say(`Cannot end: ${e.message}`); }
   };
   $('upload').onsubmit = async (ev) => {
     ev.preventDefault();
@@ -104,7 +112,7 @@
     if (!file) return;
     const form = new FormData();
     form.append('file', file, file.name);
-    const res = await fetch(`/api/sessions/${sessionId}/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const res = await fetch(`/api/sessions/${sid}/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
     const json = await res.json().catch(() => ({}));
     say(res.ok ? `Uploaded ${json.filename}.` : `Upload refused: ${json.message || res.status}`);
     $('file').value = '';

@@ -9,6 +9,7 @@ import { Gauge } from 'prom-client';
 import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
+import { createStreamQuota } from './adapters/stream-quota';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
 import { temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
@@ -88,7 +89,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
           { name: 'file-storage', check: () => storage.ping() },
         ],
         routes: (app, api) => {
-          api.mount(app, '/api', streamRoutes({ ...deps, hub }, config.JWT_SECRET));
+          api.mount(app, '/api', streamRoutes({ ...deps, hub, quota: createStreamQuota(config.MAX_STREAMS_PER_USER) }, config.JWT_SECRET));
           api.mountOutside(app, '/demo', demoRoutes(), 'HTML demo page of a live session');
           api.mountOutside(
             app,
@@ -100,7 +101,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
             }),
             'the operators’ console: static pages and a same-origin relay to the /admin and /api routes',
           );
-          api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET));
+          api.mount(app, '/api', fileRoutes(fileDeps, config.JWT_SECRET, config.PUBLIC_URL));
           api.mount(app, '/api', sessionRoutes(deps, startLimiter, config.JWT_SECRET));
           api.mount(app, '/api', packRoutes(packDeps, config.JWT_SECRET));
           api.mount(app, '/admin', packAdminRoutes(packDeps, config.JWT_SECRET));

@@ -39,6 +39,11 @@ export const sessionsConfigSchema = baseServiceSchema.extend({
    * every start); unset, the worker bundles the workflow source itself (seconds per start).
    */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** The public base URL of this API (what its users reach, e.g. behind a load balancer): download links are built
+   *  on it, never on the request's Host header. */
+  PUBLIC_URL: fields.url.default('http://localhost:4001'),
+  /** Event streams (SSE) one user may hold open at once on one replica; one more is a 429. */
+  MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(10),
   /** Secret for signed download links; derived from JWT_SECRET when not set. */
   FILE_URL_SECRET: z.string().min(16).optional(),
 }).superRefine(

@@ -79,3 +79,28 @@ test('two pages on one session: extend on one → the other timer jumps; end on 
   await customerPage.getByTestId('summary').filter({ hasText: 'was ended' }).waitFor();
   await customerPage.screenshot({ path: path.join(shots, 'demo-session-summary.png') });
 });
+
+test('the demo page takes its token from the fragment only, drops it from the address bar, and keeps a crafted id one path segment', async () => {
+  const customer = uniqueId('cust');
+  const token = await tokenFor(customer);
+  const res = await api(stack.sessionsUrl, '/api/sessions', { method: 'POST', token, body: { mode: 'live' } });
+  expect(res.status).toBe(201);
+
+  // ?token= (which every proxy logs) is not read.
+  const queryPage = await (await browser.newContext()).newPage();
+  await queryPage.goto(`${stack.sessionsUrl}/demo/sessions/${res.body.session.id}?token=${token}`);
+  await queryPage.locator('#me').filter({ hasText: 'anonymous' }).waitFor();
+
+  // #token= is read, and leaves the address bar once read.
+  const page = await openDemo(res.body.session.id, token);
+  expect(page.url()).not.toContain('token=');
+
+  // An id that decodes to a path (../../admin/audit) goes out as one encoded segment, never as /admin/audit.
+  const crafted = await (await browser.newContext()).newPage();
+  const paths: string[] = [];
+  crafted.on('request', (r) => paths.push(new URL(r.url()).pathname));
+  await crafted.goto(`${stack.sessionsUrl}/demo/sessions/..%2F..%2Fadmin%2Faudit#token=${await tokenFor('ops-demo', 'admin')}`);
+  await eventually(() => paths.some((p) => p.startsWith('/api/sessions/')), { what: 'the page to call the API' });
+  expect(paths.filter((p) => p.startsWith('/admin'))).toEqual([]);
+  expect(paths).toContain('/api/sessions/..%2F..%2Fadmin%2Faudit');
+});

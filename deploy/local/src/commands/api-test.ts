@@ -25,6 +25,12 @@ import { STACK_FAILED_LINE } from './test';
  * The session event stream never ends by itself: it is read for at most 2 s or 2 events, then judged on what came.
  * Phases: coverage (boundary values of every schema), fuzzing, and stateful (sequences along the documents' links —
  * start a session, then end, extend, upload to it — and links Schemathesis infers).
+ *
+ * On top of what the schemas describe, HOSTILE_HOOKS (deploy/local/schemathesis/hourglass_hostile.py, loaded as
+ * SCHEMATHESIS_HOOKS) turns one call in four into what broke the services from outside their schemas: non-UTF-8
+ * path segments (%FF), NUL bytes in paths, queries and bodies, gzip bodies (real, lying, cut short), bodies cut
+ * short, a form without its closing boundary, an unknown Content-Encoding, and headers near and past the limit —
+ * each answered with no 5xx, and with a 4xx when it cannot be valid (its check `hostile_input_answered`).
  */
 export const SCHEMATHESIS_CONFIG = `# Written by \`npm run test:api\` (deploy/local/src/commands/api-test.ts)
 [checks]
@@ -36,6 +42,9 @@ include-path-regex = "/events$"
 request-timeout = 2
 max-stream-events = 2
 `;
+
+/** The hooks module and the directory Python finds it in. */
+export const HOSTILE_HOOKS = { module: 'hourglass_hostile', dir: path.resolve(__dirname, '../../schemathesis') };
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, cwd: string): Promise<number> {
   return new Promise((resolve) => {
@@ -100,8 +109,9 @@ export async function apiTest(args: string[]): Promise<number> {
       const started = Date.now();
       const code = await run(
         schemathesis,
-        ['--config-file', config, 'run', `${url}/openapi.json`, '--header', `Authorization: Bearer ${token}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing,stateful', '--request-timeout', '20', '--report', 'junit', '--report-dir', path.join(reports, `${service}-${role}`), '--no-color', ...args],
-        process.env,
+        // --url: the documents name their server relatively ('/'), never after the Host header they were asked with.
+        ['--config-file', config, 'run', `${url}/openapi.json`, '--url', url, '--header', `Authorization: Bearer ${token}`, '--max-examples', maxExamples, '--workers', '1', '--phases', 'examples,coverage,fuzzing,stateful', '--request-timeout', '20', '--report', 'junit', '--report-dir', path.join(reports, `${service}-${role}`), '--no-color', ...args],
+        { ...process.env, SCHEMATHESIS_HOOKS: HOSTILE_HOOKS.module, PYTHONPATH: [HOSTILE_HOOKS.dir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) },
         controller.signal,
         reports,
       );

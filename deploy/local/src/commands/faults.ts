@@ -19,7 +19,6 @@ export function faults(jestArgs: string[]): Promise<number> {
     title: 'Hourglass fault drills',
     tempPrefix: 'hourglass-faults-',
     settingsEnv: { HOURGLASS_SERVICES: 'all', HOURGLASS_REPLICAS: '2' },
-    watchCrashes: false,
     jestArgs: ['--config', path.join(findRepoRoot(), 'jest.faults.config.js'), ...jestArgs],
     attach: async (stack) => {
       const control = await serveStackControl(stack);

@@ -1,7 +1,7 @@
 import { AbortedError } from '../errors';
 import { info, ok } from '../output';
 import { findRepoRoot } from '../paths';
-import { reportFailure, watchForCrashes } from '../report';
+import { reportFailure } from '../report';
 import { resolveSettings } from '../settings';
 import { handleSignals } from '../signals';
 import { startStack } from '../stack';
@@ -22,14 +22,12 @@ export async function start(): Promise<number> {
     reportFailure(e);
     return 1;
   }
-  let stopping = false;
-  watchForCrashes(stack, () => stopping);
+  // A process that dies while the stack is up is reported and restarted by the stack's supervisor (supervisor.ts).
   if (!controller.signal.aborted) {
     ok('stack up', started);
     process.stdout.write(`${await renderSummary(stack)}\n`);
     await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
-  stopping = true;
   await stack.stop();
   ok('everything stopped');
   return 0;

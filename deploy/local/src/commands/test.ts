@@ -5,7 +5,7 @@ import { AbortedError } from '../errors';
 import { outcomeOf, readReport, runJest } from '../jest-runner';
 import { fail, info, printTail } from '../output';
 import { findRepoRoot } from '../paths';
-import { reportFailure, watchForCrashes } from '../report';
+import { reportFailure } from '../report';
 import { resolveSettings } from '../settings';
 import { handleSignals } from '../signals';
 import { startStack, type Stack } from '../stack';
@@ -20,8 +20,6 @@ export interface JestOnStackOptions {
   jestArgs: string[];
   /** Variables for the stack's settings on top of the environment (HOURGLASS_REPLICAS…). */
   settingsEnv?: NodeJS.ProcessEnv;
-  /** Report a process that exits by itself (not for fault drills, which kill them on purpose). */
-  watchCrashes?: boolean;
   /** Once the stack is up: more variables for jest, and what to close before the stack stops. */
   attach?: (stack: Stack) => Promise<{ env: Record<string, string>; close(): Promise<void> }>;
 }
@@ -52,8 +50,6 @@ export async function runJestOnStack(o: JestOnStackOptions): Promise<number> {
     process.stdout.write(`${STACK_FAILED_LINE}\n`);
     return e instanceof AbortedError ? 130 : 1;
   }
-  let stopping = false;
-  if (o.watchCrashes !== false) watchForCrashes(stack, () => stopping);
   const attached = await o.attach?.(stack);
 
   const outputFile = path.join(dataDir, 'jest.json');
@@ -65,7 +61,6 @@ export async function runJestOnStack(o: JestOnStackOptions): Promise<number> {
     if (!report) fail(`jest wrote no report to ${outputFile} (exit ${code ?? 'by signal'})`);
     for (const s of stack.services) printTail(s.name, s.logFile, 20);
   }
-  stopping = true;
   await attached?.close();
   await stack.stop();
   if (outcome.success) rmSync(dataDir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { isPrivileged, principalOf, requireAuth, type Principal } from '@hourglass/auth';
+import { isPrivileged, principalOf, requireAuth, subjectId, type Principal } from '@hourglass/auth';
 import { DomainError, notFound } from '@hourglass/errors';
-import { cursorQuery, decodeCursor, pageOf, route } from '@hourglass/http';
+import { clientKey, cursorQuery, decodeCursor, pageOf, route } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import type { BillingConfig } from '../config';
 import { webhooksReceived } from '../metrics';
@@ -15,11 +15,11 @@ import { verifyStripeWebhook } from '../payments/providers/stripe';
 import { isWooPing, verifyWooWebhook } from '../payments/providers/woocommerce';
 import { WebhookRejected, type Headers, type Product, type VerifiedEvent } from '../payments/types';
 
-const forUser = z.string().min(1).max(128).optional().describe('admin or service: whom the purchase is for (the sessions service always names the user)');
+const forUser = subjectId.optional().describe('admin or service: whom the purchase is for (the sessions service always names the user)');
 export const checkoutBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('session_credits'), quantity: z.number().int().positive().max(100).default(1), user_id: forUser }),
   z.object({ kind: z.literal('extension'), session_id: z.uuid(), minutes: z.number().int().positive().max(240), user_id: forUser }).describe('sessions service only: users buy extensions with POST /api/sessions/{id}/extend'),
-  z.object({ kind: z.literal('pack'), sessions: z.number().int().positive().max(52).default(4), mentor_id: z.string().min(1).max(128), user_id: forUser }).describe('sessions service only: users buy packs with POST /api/packs/checkout'),
+  z.object({ kind: z.literal('pack'), sessions: z.number().int().positive().max(52).default(4), mentor_id: subjectId, user_id: forUser }).describe('sessions service only: users buy packs with POST /api/packs/checkout'),
 ]);
 type CheckoutBody = z.infer<typeof checkoutBody>;
 
@@ -61,11 +61,11 @@ export function webhookRoutes(deps: Deps): Router {
   router.use(express.raw({ type: () => true, limit: '1mb' }));
   const rawOf = (req: Request) => req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
-  const accept = (provider: string, verify: (raw: Buffer, headers: Headers) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
+  const accept = (provider: string, verify: (raw: Buffer, headers: Headers, req: Request) => Promise<VerifiedEvent[]> | VerifiedEvent[]) => async (req: Request, res: Response) => {
     const raw = rawOf(req);
     let events: VerifiedEvent[];
     try {
-      events = await verify(raw, req.headers);
+      events = await verify(raw, req.headers, req);
     } catch (e) {
       if (e instanceof WebhookRejected) {
         webhooksReceived.inc({ provider, outcome: 'rejected' });
@@ -85,8 +85,13 @@ export function webhookRoutes(deps: Deps): Router {
     'post',
     '/paypal',
     webhook('PayPal', 'PAYPAL-TRANSMISSION-SIG with the certificate'),
-    accept('paypal', async (raw, headers) => [
-      await verifyPaypalWebhook(raw, headers, { webhookId: deps.config.PAYPAL_WEBHOOK_ID, allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS, allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL }),
+    accept('paypal', async (raw, headers, req) => [
+      await verifyPaypalWebhook(raw, headers, {
+        webhookId: deps.config.PAYPAL_WEBHOOK_ID,
+        allowedCertHosts: deps.config.PAYPAL_CERT_HOSTS,
+        allowInsecureCertUrl: deps.config.PAYPAL_ALLOW_INSECURE_CERT_URL,
+        log: (details, message) => req.log?.warn(details, message),
+      }),
     ]),
   );
   route(router, 'post', '/woocommerce', webhook('WooCommerce', 'X-WC-Webhook-Signature; the webhook_id ping answers 200'), async (req, res, _input, next) => {
@@ -100,7 +105,7 @@ export function webhookRoutes(deps: Deps): Router {
   return router;
 }
 
-const idempotencyHeader = z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('The same key with the same body answers the same checkout; with another body, 409 IDEMPOTENCY_KEY_REUSED') });
+const idempotencyHeader = z.object({ 'Idempotency-Key': clientKey(255).optional().describe('The same key with the same body answers the same checkout; with another body, 409 IDEMPOTENCY_KEY_REUSED') });
 const checkoutErrors = ['FORBIDDEN', 'IDEMPOTENCY_KEY_REUSED', 'UNAVAILABLE'] as const;
 
 export function checkoutRoutes(deps: Deps): Router {
@@ -194,9 +199,9 @@ const refundRequest = z.object({
 export const paymentEventsQuery = z.object({
   status: eventStatus.optional(),
   provider: z.enum(['stripe', 'paypal', 'woocommerce']).optional(),
-  event_id: z.string().min(1).max(255).optional().describe("the provider's event id (evt_…, WH-…, woo:…)"),
-  business_key: z.string().min(1).max(255).optional().describe('payment intent, capture id or order line'),
-  user: z.string().min(1).max(128).optional().describe('events about this user (paid events name them; refunds through their payment)'),
+  event_id: clientKey(255).optional().describe("the provider's event id (evt_…, WH-…, woo:…)"),
+  business_key: clientKey(255).optional().describe('payment intent, capture id or order line'),
+  user: subjectId.optional().describe('events about this user (paid events name them; refunds through their payment)'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: cursorQuery,
 });
@@ -229,7 +234,7 @@ export function paymentAdminRoutes(deps: Deps): Router {
     const { rows } = await deps.pool.query(`SELECT provider, business_key, user_id, product, amount_cents, refunded_cents, flagged, refunded_at FROM payments WHERE flagged IS NOT NULL ORDER BY coalesce(refunded_at, created_at) DESC LIMIT 200`);
     res.json({ items: rows });
   });
-  route(router, 'get', '/payments/refunds', { summary: 'Refunds Hourglass owes (late extensions, packs that cannot be delivered): issued through Stripe, or manual', tags: ['payments'], roles: ['admin'], query: z.object({ status: z.enum(['pending', 'issued', 'manual', 'failed']).optional(), user: z.string().min(1).max(128).optional() }), responses: { 200: { description: 'refund requests, newest first (at most 200)', schema: z.object({ items: z.array(refundRequest) }) } } }, async (_req, res, { query: q }) => {
+  route(router, 'get', '/payments/refunds', { summary: 'Refunds Hourglass owes (late extensions, packs that cannot be delivered): issued through Stripe, or manual', tags: ['payments'], roles: ['admin'], query: z.object({ status: z.enum(['pending', 'issued', 'manual', 'failed']).optional(), user: subjectId.optional() }), responses: { 200: { description: 'refund requests, newest first (at most 200)', schema: z.object({ items: z.array(refundRequest) }) } } }, async (_req, res, { query: q }) => {
     const { rows } = await deps.pool.query(
       `SELECT id, provider, business_key, user_id, amount_cents, currency, reason, status, attempts, provider_refund_id, last_error, created_at, updated_at
        FROM refund_requests WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR user_id = $2) ORDER BY created_at DESC LIMIT 200`,

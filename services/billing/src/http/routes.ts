@@ -1,19 +1,19 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { isPrivileged, principalOf, requireAuth, subjectId } from '@hourglass/auth';
+import { dateTimeWithin, days, route, text } from '@hourglass/http';
 import * as repo from '../adapters/repository';
 import type { Plan } from '../domain/rules';
 import * as ledger from '../use-cases/ledger';
 
-const userIdQuery = z.object({ user_id: z.string().min(1).max(128).optional() });
+const userIdQuery = z.object({ user_id: subjectId.optional() });
 // Minutes may be fractional (0.05 = 3 s): useful for demos and real-time tests; lengths are shown rounded up. At
 // least a second: a shorter session would expire as it starts, which the sessions table refuses (found by Schemathesis:
 // a plan of 5e-324 minutes left every start of its users retrying that insert for ever).
 const minutes = z.number().min(1 / 60).max(24 * 60);
 const minutesBySession = z.object({ freemium: minutes, paid: minutes, test: minutes, pack: minutes });
 export const planBody = z.object({
-  name: z.string().min(1).max(100),
+  name: text(100),
   mode: z.enum(['standard', 'pay_per_session']),
   max_sessions_per_period: z.number().int().positive().max(1_000_000).nullable(),
   max_minutes_per_period: z.number().int().positive().max(100_000_000).nullable(),
@@ -27,19 +27,19 @@ export const planBody = z.object({
 export const grantBody = z.object({
   kind: z.enum(['free', 'paid', 'test', 'pack']),
   quantity: z.number().int().positive().max(1000),
-  reason: z.string().min(1).max(500),
+  reason: text(500, { multiline: true }),
   /** Makes the grant idempotent: the same reference never grants twice. */
-  reference: z.string().min(1).max(200).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  reference: text(200).optional(),
+  expires_at: dateTimeWithin({ notBeforeMs: 0, notAfterMs: days(10 * 366), what: 'expires_at' }).optional(),
 });
 export const revokeBody = z.object({
   kind: z.enum(['free', 'paid', 'test', 'pack']).optional(),
   quantity: z.number().int().positive().max(1000),
-  reason: z.string().min(1).max(500),
+  reason: text(500, { multiline: true }),
 });
 const planIdParam = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'plan ids are lower-case letters, digits, _ and -');
 
-const userIdParam = z.object({ id: z.string().min(1).max(128) });
+const userIdParam = z.object({ id: subjectId });
 const credits = z.object({ user_id: z.string(), free_remaining: z.number().int(), paid_remaining: z.number().int(), total_available: z.number().int(), pack_remaining: z.number().int() });
 const planView = planBody.extend({ id: z.string(), period_months: z.number().int(), session_price_cents: z.number().int().nullable() });
 const roles = ['admin'];

@@ -107,7 +107,7 @@ async function createStripeSession(stripe: Stripe, userId: string, product: Prod
     );
   } catch (e) {
     // Stripe down or refusing: the caller may retry with the same Idempotency-Key; nothing was charged.
-    const err = e as { type?: string; message?: string; statusCode?: number };
-    throw new DomainError('UNAVAILABLE', `The payment provider could not create a checkout (${err.type ?? 'error'}): ${err.message ?? ''}`.slice(0, 300));
+    // The provider's own words stay in the log (they may name keys or accounts); the caller learns what to do.
+    throw Object.assign(new DomainError('UNAVAILABLE', 'The payment provider could not create a checkout; nothing was charged — retry with the same Idempotency-Key'), { cause: e });
   }
 }

@@ -7,10 +7,17 @@ export interface DiscordConfig {
   timeoutMs?: number;
 }
 
-const DISCORD = /^https:\/\/(discord|discordapp)\.com\/api\/webhooks\/[0-9]+\/[A-Za-z0-9_-]+$/;
-const LOCAL = /^http:\/\/(127\.0\.0\.1|localhost):[0-9]+\//;
+// A webhook is /api[/v<n>]/webhooks/<snowflake id>/<token>, nothing before or after (no query, no fragment, no port).
+const WEBHOOK_PATH = String.raw`/api(?:/v[0-9]{1,2})?/webhooks/[0-9]{1,20}/[A-Za-z0-9_-]{1,100}`;
+const DISCORD = new RegExp(String.raw`^https://(?:(?:ptb|canary)\.)?(?:discord|discordapp)\.com${WEBHOOK_PATH}$`);
+// Test configuration only: a Discord stand-in on this machine, on the same path shape (never any other path).
+const LOCAL = new RegExp(String.raw`^http://(?:127\.0\.0\.1|localhost):[0-9]{1,5}${WEBHOOK_PATH}$`);
 
-/** The webhook URLs accepted: Discord's own (and, in test config, a local stand-in) — also the API's documented pattern. */
+/**
+ * The webhook URLs accepted: Discord's own (https, its hosts, its webhook path, anchored at both ends), and with the
+ * test switch a local stand-in of the same shape. Also the API's documented pattern, so what is stored is what
+ * delivery will post to.
+ */
 export function webhookUrlPattern(config: Pick<DiscordConfig, 'allowLocal'>): RegExp {
   return config.allowLocal ? new RegExp(`${DISCORD.source}|${LOCAL.source}`) : DISCORD;
 }
@@ -37,11 +44,13 @@ export async function sendDiscord(url: string, message: Message, config: Discord
   for (let i = from; i < parts.length; i++) {
     let res: Response;
     try {
-      res = await fetch(`${url}${url.includes('?') ? '&' : '?'}wait=true`, {
+      res = await fetch(`${url}?wait=true`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ content: parts[i], allowed_mentions: { parse: [] } }),
         signal: AbortSignal.timeout(config.timeoutMs ?? 10000),
+        // A webhook URL answers itself; a redirect would lead the post somewhere not checked above.
+        redirect: 'error',
       });
     } catch (e) {
       return { outcome: 'retry', code: 'network', error: (e as Error).message, sentParts: i };

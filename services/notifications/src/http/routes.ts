@@ -1,16 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireAuth } from '@hourglass/auth';
-import { cursorQuery, decodeCursor, pageOf, route } from '@hourglass/http';
+import { requireAuth, subjectId } from '@hourglass/auth';
+import { cursorQuery, decodeCursor, label, pageOf, route, text } from '@hourglass/http';
 import type { Pool } from '@hourglass/postgres';
 import { listNotifications } from '../adapters/notification-repository';
 
 export const notificationQuery = z.object({
-  user: z.string().min(1).max(128).optional(),
+  user: subjectId.optional(),
   status: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled', 'dead', 'skipped']).optional(),
-  template: z.string().min(1).max(64).optional(),
+  template: label(64).optional(),
   event_id: z.uuid().optional().describe('the event that asked for it (source_event_id)'),
-  dedupe_key: z.string().min(1).max(300).optional().describe('its business key, e.g. session_started:<session id>, payment_received:<grant id>, pack:<pack id>:<template>'),
+  dedupe_key: text(300).optional().describe('its business key, e.g. session_started:<session id>, payment_received:<grant id>, pack:<pack id>:<template>'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: cursorQuery,
 });

@@ -1,18 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { principalOf, requireAuth, subjectId } from '@hourglass/auth';
+import { identifier, label, route, text } from '@hourglass/http';
 import * as admin from '../use-cases/admin';
 import type { PackDeps } from '../use-cases/packs';
 import type { Deps } from '../use-cases/sessions';
 import { auditTrail, endedSession, sessionIdParam, sessionView, userOverview } from './schemas';
 
-export const adminReasonBody = z.object({ reason: z.string().trim().min(3).max(500) });
+export const adminReasonBody = z.object({ reason: text(500, { multiline: true }).trim().min(3) });
 export const adminExtendBody = adminReasonBody.extend({ minutes: z.number().int().positive().max(240) });
 const tags = ['admin'];
 const roles = ['admin'];
-const userIdParam = z.object({ id: z.string().min(1).max(128) });
-const auditQuery = z.object({ target_type: z.string().max(32).optional(), target_id: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const userIdParam = z.object({ id: subjectId });
+const auditQuery = z.object({ target_type: label(32).optional(), target_id: identifier(128).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** Support's view of a user in the sessions service, and audited operator actions on sessions. Admins only. */
 export function sessionAdminRoutes(deps: Deps & PackDeps, jwtSecret: string): Router {

@@ -1,28 +1,27 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAuth } from '@hourglass/auth';
-import { route, type ResponseSpec } from '@hourglass/http';
+import { principalOf, requireAuth, subjectId } from '@hourglass/auth';
+import { dateTimeWithin, days, identifier, route, type ResponseSpec } from '@hourglass/http';
 import { checkoutAnswer, idempotencyKeyHeader, mentorSeatsView, packView } from './schemas';
 import type { BillingClient } from '../adapters/billing-client';
 import * as packs from '../use-cases/packs';
 
 export const createPackBody = z.object({
-  student_id: z.string().min(1).max(128),
-  mentor_id: z.string().min(1).max(128),
+  student_id: subjectId,
+  mentor_id: subjectId,
   sessions: z.number().int().positive().max(52).default(4),
   /** Optional end date: the pack expires then, its seat released once no scheduled session of it remains. */
-  expires_at: z.iso
-    .datetime({ offset: true })
-    .refine((v) => Date.parse(v) > Date.now(), 'must be in the future (a pack that has already ended cannot be created)')
-    .optional(),
+  expires_at: dateTimeWithin({ notBeforeMs: 0, notAfterMs: days(5 * 366), what: 'expires_at' }).optional(),
 });
-export const scheduleBody = z.object({ scheduled_at: z.iso.datetime({ offset: true }) });
+// A session is scheduled ahead (a few minutes back are allowed for a clock behind), at most two years out.
+export const scheduleBody = z.object({ scheduled_at: dateTimeWithin({ notBeforeMs: 10 * 60_000, notAfterMs: days(2 * 366), what: 'scheduled_at' }) });
 export const mentorBody = z.object({ seat_capacity: z.number().int().min(0).max(1000) });
 
 const tags = ['packs'];
-const idParam = z.object({ id: z.string().min(1).max(128) });
+const idParam = z.object({ id: identifier(128) });
+const mentorIdParam = z.object({ id: subjectId });
 
-export const packCheckoutBody = z.object({ mentor_id: z.string().min(1).max(128), sessions: z.number().int().positive().max(52).default(4) });
+export const packCheckoutBody = z.object({ mentor_id: subjectId, sessions: z.number().int().positive().max(52).default(4) });
 
 const packLinks = {
   getPack: { to: ['get', '/api/packs/:id'], parameters: { id: '$response.body#/id' } },
@@ -55,7 +54,7 @@ export function packRoutes(deps: packs.PackDeps & { billing: BillingClient }, jw
   route(router, 'get', '/users/me/packs', { summary: 'The caller’s packs', tags, responses: { 200: { description: 'packs', schema: z.object({ packs: z.array(packView) }) } } }, async (req, res) => {
     res.json(await packs.myPacks(deps, principalOf(req)));
   });
-  route(router, 'get', '/mentors/:id/seats', { summary: 'A mentor’s seats and occupancy (the mentor or an admin)', tags, params: idParam, responses: { 200: { description: 'seats', schema: mentorSeatsView } }, errors: ['NOT_FOUND'] }, async (req, res, { params }) => {
+  route(router, 'get', '/mentors/:id/seats', { summary: 'A mentor’s seats and occupancy (the mentor or an admin)', tags, params: mentorIdParam, responses: { 200: { description: 'seats', schema: mentorSeatsView } }, errors: ['NOT_FOUND'] }, async (req, res, { params }) => {
     res.json(await packs.mentorSeats(deps, principalOf(req), params.id));
   });
   return router;
@@ -67,7 +66,7 @@ export function packAdminRoutes(deps: packs.PackDeps, jwtSecret: string): Router
   route(router, 'post', '/packs', { summary: 'Admin: create a pack (a renewal when the student already holds a seat with that mentor)', tags, roles: ['admin', 'service'], body: createPackBody, responses: { 201: { description: 'created', schema: packView, links: packLinks } }, errors: ['NO_SEAT_AVAILABLE', 'UNAVAILABLE'] }, async (_req, res, { body: b }) => {
     res.status(201).json(await packs.createPack(deps, { studentId: b.student_id, mentorId: b.mentor_id, sessions: b.sessions, expiresAt: b.expires_at ? new Date(b.expires_at).toISOString() : undefined }));
   });
-  route(router, 'put', '/mentors/:id', { summary: 'Admin: a mentor’s seat capacity', tags, roles: ['admin', 'service'], params: idParam, body: mentorBody, responses: { 200: { description: 'the mentor', schema: z.object({ mentor_id: z.string(), seat_capacity: z.number() }) } } }, async (_req, res, { params, body }) => {
+  route(router, 'put', '/mentors/:id', { summary: 'Admin: a mentor’s seat capacity', tags, roles: ['admin', 'service'], params: mentorIdParam, body: mentorBody, responses: { 200: { description: 'the mentor', schema: z.object({ mentor_id: z.string(), seat_capacity: z.number() }) } } }, async (_req, res, { params, body }) => {
     res.json(await packs.setMentorCapacity(deps.pool, params.id, body.seat_capacity));
   });
   return router;

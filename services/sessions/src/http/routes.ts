@@ -1,20 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { isPrivileged, principalOf, requireAuth } from '@hourglass/auth';
-import { route } from '@hourglass/http';
+import { isPrivileged, principalOf, requireAuth, subjectId } from '@hourglass/auth';
+import { label, route } from '@hourglass/http';
 import { requestExtension } from '../use-cases/extensions';
 import * as sessions from '../use-cases/sessions';
 import type { StartLimiter } from './start-limiter';
 import { checkoutAnswer, endedSession, gateView, idempotencyKeyHeader, sessionIdParam, sessionView, startedSession } from './schemas';
 
 export const startSessionBody = z.object({
-  mode: z.string().min(1).max(64),
+  mode: label(64),
   session_type: z.enum(['freemium', 'paid', 'test', 'pack']).optional(),
-  participant_id: z.string().min(1).max(128).optional(),
+  participant_id: subjectId.optional(),
 });
 export const extendBody = z.object({ minutes: z.number().int().positive().max(240) });
-const gateQuery = z.object({ user_id: z.string().min(1).max(128).optional().describe('admin or service: the gate of this user (ignored for users)') });
-export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: z.string().min(1).max(64).optional() });
+const gateQuery = z.object({ user_id: subjectId.optional().describe('admin or service: the gate of this user (ignored for users)') });
+export const autoStartBody = z.object({ enabled: z.boolean().default(true), mode: label(64).optional() });
 const tags = ['sessions'];
 const operationName = (method: string, path: string) => `${method}${path.replace(/[^a-z]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { clientKey, identifier } from '@hourglass/http';
 
 // Schemas of what the sessions API answers (for /openapi.json), next to the request schemas in each route file.
 
-export const idempotencyKeyHeader = z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('Makes a retried request answer the same result') });
-export const sessionIdParam = z.object({ id: z.string().min(1).max(64) });
+export const idempotencyKeyHeader = z.object({ 'Idempotency-Key': clientKey(255).optional().describe('Makes a retried request answer the same result') });
+export const sessionIdParam = z.object({ id: identifier(64) });
 
 export const startedSession = z.object({
   status: z.literal('ok'),

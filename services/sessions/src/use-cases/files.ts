@@ -111,10 +111,12 @@ export async function storeSessionFile(deps: FileDeps, input: { sessionId: strin
   return file;
 }
 
-/** A filename safe to show and to put in Content-Disposition: no path, no control characters, at most 255 chars. */
+/**
+ * A filename safe to show: no path, no control characters, no bidirectional overrides (which make `txt.exe` read
+ * as `exe.txt`), no quotes, at most 255 characters. Any other character stays (the download header encodes it).
+ */
 export function cleanFilename(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f"]/g, '').trim();
+  const base = name.split(/[\\/]/).pop()!.replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069"]/gu, '').trim();
   return (base || 'file').slice(0, 255);
 }
 

@@ -21,7 +21,8 @@ export async function startPaypalTestSigner(): Promise<PaypalTestSigner> {
     res.end(pems.cert);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const certUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cert.pem`;
+  // PayPal's certificate path, which billing requires (on this machine's test port, when configured to allow it).
+  const certUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/notifications/certs/CERT-hourglass-test`;
   return {
     certUrl,
     headersFor(body, webhookId, { transmissionId = randomUUID(), time = new Date().toISOString() } = {}) {

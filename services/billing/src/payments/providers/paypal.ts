@@ -1,6 +1,7 @@
 import { X509Certificate, verify } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
 import { describeIssues, digestOf } from './malformed';
 
@@ -8,25 +9,54 @@ export interface PaypalConfig {
   webhookId: string;
   /** Hosts certificates may be fetched from (PayPal's own in production). */
   allowedCertHosts: string[];
-  /** Test/dev only: allow an http:// certificate URL (a certificate served on this machine). */
+  /** Test/dev only: allow an http:// certificate URL (the local stack's test signer on this machine). */
   allowInsecureCertUrl?: boolean;
   fetchCert?: (url: string) => Promise<string>;
+  /** Where a failed fetch is told (never the caller: the answer would map this network for them). */
+  log?: (details: Record<string, unknown>, message: string) => void;
 }
 
 const MAX_SKEW_MS = 5 * 60_000;
+/** Where PayPal publishes its webhook signing certificates, e.g. https://api.paypal.com/v1/notifications/certs/CERT-360caa42-… */
+export const PAYPAL_CERT_PATH = /^\/v1\/notifications\/certs\/[A-Za-z0-9._-]{1,128}$/;
+const MAX_CERT_BYTES = 16 * 1024;
 const certCache = new Map<string, Promise<string>>();
 
 async function defaultFetchCert(url: string): Promise<string> {
   let pending = certCache.get(url);
   if (!pending) {
-    pending = fetch(url, { signal: AbortSignal.timeout(5000) }).then(async (r) => {
+    // No redirects (a PayPal URL must not lead elsewhere), a few seconds, a certificate's size at most.
+    pending = fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) }).then(async (r) => {
       if (!r.ok) throw new Error(`certificate URL answered ${r.status}`);
-      return r.text();
+      const body = Buffer.from(await r.arrayBuffer());
+      if (body.length > MAX_CERT_BYTES) throw new Error(`certificate larger than ${MAX_CERT_BYTES} bytes`);
+      return body.toString('utf8');
     });
     certCache.set(url, pending);
     pending.catch(() => certCache.delete(url));
   }
   return pending;
+}
+
+/**
+ * The certificate URL a webhook names is fetched only when it is PayPal's: https (http only when configured for the
+ * local stack's test signer), a configured host on its default port, PayPal's certificate path, no credentials, no
+ * query. Anything else is refused before any request leaves, with a message that says what was wrong with the URL
+ * and nothing about what is behind it.
+ */
+export function certUrlProblem(certUrl: string, config: Pick<PaypalConfig, 'allowedCertHosts' | 'allowInsecureCertUrl'>): string | null {
+  let url: URL;
+  try {
+    url = new URL(certUrl);
+  } catch {
+    return 'invalid certificate URL';
+  }
+  if (url.protocol !== 'https:' && !(config.allowInsecureCertUrl && url.protocol === 'http:')) return 'certificate URL must be https';
+  if (!config.allowedCertHosts.includes(url.hostname)) return "certificate URL is not on PayPal's hosts";
+  // The local test signer listens on a port of its own; PayPal's hosts only on the default one.
+  if (url.port !== '' && !(config.allowInsecureCertUrl && url.protocol === 'http:')) return "certificate URL is not on PayPal's hosts";
+  if (url.username || url.password || url.search || url.hash || !PAYPAL_CERT_PATH.test(url.pathname)) return "certificate URL is not a PayPal certificate path";
+  return null;
 }
 
 /**
@@ -43,22 +73,17 @@ export async function verifyPaypalWebhook(rawBody: Buffer, headers: Headers, con
   if (!transmissionId || !time || !signature || !certUrl || !algo) throw new WebhookRejected('missing PayPal transmission headers', 400);
   if (algo !== 'SHA256withRSA') throw new WebhookRejected(`unsupported auth algorithm ${algo}`, 400);
 
-  let url: URL;
-  try {
-    url = new URL(certUrl);
-  } catch {
-    throw new WebhookRejected('invalid certificate URL', 400);
-  }
-  if (url.protocol !== 'https:' && !(config.allowInsecureCertUrl && url.protocol === 'http:')) throw new WebhookRejected('certificate URL must be https', 400);
-  if (!config.allowedCertHosts.includes(url.hostname)) throw new WebhookRejected(`certificate host ${url.hostname} is not PayPal's`, 400);
+  const problem = certUrlProblem(certUrl, config);
+  if (problem) throw new WebhookRejected(problem, 400);
   const sentAt = Date.parse(time);
   if (Number.isNaN(sentAt) || Math.abs(Date.now() - sentAt) > MAX_SKEW_MS) throw new WebhookRejected('stale or invalid transmission time', 400);
 
   let pem: string;
   try {
-    pem = await (config.fetchCert ?? defaultFetchCert)(url.toString());
+    pem = await (config.fetchCert ?? defaultFetchCert)(new URL(certUrl).toString());
   } catch (e) {
-    throw new WebhookRejected(`cannot fetch the certificate: ${(e as Error).message}`, 400);
+    config.log?.({ err: e, cert_url: certUrl }, 'PayPal certificate could not be fetched');
+    throw new WebhookRejected('the signing certificate could not be obtained', 400);
   }
   const signed = `${transmissionId}|${time}|${config.webhookId}|${crc32(rawBody) >>> 0}`;
   let valid = false;
@@ -143,7 +168,7 @@ export function parseCustomId(customId: unknown): { userId: string; product: Pro
     return null;
   }
   const positive = (n: unknown) => (Number.isInteger(n) && (n as number) > 0 ? (n as number) : null);
-  if (typeof c?.u !== 'string' || !c.u) return null;
+  if (typeof c?.u !== 'string' || !SUBJECT_PATTERN.test(c.u)) return null;
   if (c.k === 'session_credits' && positive(c.q)) return { userId: c.u, product: { kind: 'session_credits', quantity: c.q } };
   if (c.k === 'extension' && typeof c.s === 'string' && positive(c.m)) return { userId: c.u, product: { kind: 'extension', sessionId: c.s, minutes: c.m } };
   if (c.k === 'pack' && positive(c.n)) return { userId: c.u, product: { kind: 'pack', sessions: c.n, mentorId: typeof c.mentor === 'string' ? c.mentor : null } };

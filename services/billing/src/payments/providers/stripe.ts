@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { header, WebhookRejected, type Headers, type PaymentAction, type Product, type VerifiedEvent } from '../types';
 import { describeIssues, digestOf } from './malformed';
 
@@ -107,7 +108,8 @@ function paidFromCheckout(session: z.infer<typeof checkoutSession>): PaymentActi
   const m = session.metadata ?? {};
   const userId = m.user_id || session.client_reference_id;
   const businessKey = idOf(session.payment_intent) || session.id;
-  if (!userId) return { type: 'unprocessable', reason: `paid checkout ${session.id} names no user (metadata.user_id / client_reference_id)` };
+  // Money that names no user, or a user id that is not one of ours (nor storable, if it holds a NUL), is for a person.
+  if (!userId || !SUBJECT_PATTERN.test(userId)) return { type: 'unprocessable', reason: userId ? `paid checkout ${session.id} names a user id that is not valid` : `paid checkout ${session.id} names no user (metadata.user_id / client_reference_id)` };
   const product = productFromMetadata(m);
   if (!product) return { type: 'unprocessable', reason: `paid checkout ${session.id}: metadata does not say what was bought (kind=${m.kind ?? ''})` };
   const payerEmail = session.customer_details?.email || session.customer_email || null;

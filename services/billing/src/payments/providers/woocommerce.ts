@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SUBJECT_PATTERN } from '@hourglass/auth';
 import { z } from 'zod';
 import { header, WebhookRejected, type Headers, type PaymentAction, type VerifiedEvent } from '../types';
 import { describeIssues, digestOf } from './malformed';
@@ -57,12 +58,13 @@ export function verifyWooWebhook(rawBody: Buffer, headers: Headers, config: WooC
   if (!statusClass) return ignored(`order ${order.id} is ${status}`, `woo:${order.id}:${status}`);
   const meta = (key: string) => order.meta_data.find((m) => m.key === key)?.value;
   const userId = meta(USER_META_KEY);
-  if (typeof userId !== 'string' || !userId) {
-    const why = `order ${order.id} has no ${USER_META_KEY}: the money names no user`;
+  // The shop's own field: a value that is not one of our user ids cannot be attributed (nor stored, if it holds a NUL).
+  if (typeof userId !== 'string' || !SUBJECT_PATTERN.test(userId)) {
+    const why = `order ${order.id} has no valid ${USER_META_KEY}: the money names no user`;
     return statusClass === 'paid' ? one(`woo:${order.id}:paid:unattributed`, { type: 'unprocessable', reason: why }) : ignored(why, `woo:${order.id}:${statusClass}:unattributed`);
   }
   const mentor = meta(MENTOR_META_KEY);
-  const mentorId = typeof mentor === 'string' && mentor ? mentor : null;
+  const mentorId = typeof mentor === 'string' && SUBJECT_PATTERN.test(mentor) ? mentor : null;
 
   const events: VerifiedEvent[] = [];
   for (const item of order.line_items) {

@@ -12,7 +12,16 @@ export { traceClientInterceptor, traceActivityInterceptor, traceIdOf } from './t
 export interface WorkerProcessOptions {
   service: string;
   logger: Logger;
-  config: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; PORT: number; HOST: string } & TemporalTlsSettings;
+  config: {
+    DATABASE_URL: string;
+    TEMPORAL_ADDRESS: string;
+    TEMPORAL_NAMESPACE: string;
+    PORT: number;
+    HOST: string;
+    /** In-flight activities may run on this long after SIGTERM before they are cancelled. */
+    WORKER_SHUTDOWN_GRACE_MS?: number;
+    READINESS_SCOPE?: 'dependencies' | 'local';
+  } & TemporalTlsSettings;
   taskQueue: string;
   /** Runs the service's migrations before the worker polls (activities need the schema). */
   migrate: () => Promise<void>;
@@ -68,6 +77,7 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         activities: o.activities({ pool, client }),
         ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
         ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+        ...(o.config.WORKER_SHUTDOWN_GRACE_MS !== undefined ? { shutdownGraceTime: o.config.WORKER_SHUTDOWN_GRACE_MS } : {}),
         interceptors: {
           activity: [traceActivityInterceptor(o.logger)],
           ...(o.workflowInterceptorModules ? { workflowModules: o.workflowInterceptorModules } : {}),
@@ -80,9 +90,10 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
       const { app } = createHttpApp({
         service: o.service,
         logger: o.logger,
+        readinessScope: o.config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool!.query('SELECT 1') },
-          { name: 'temporal-worker', check: async () => { if (worker?.getState() !== 'RUNNING') throw new Error(`worker is ${worker?.getState()}`); } },
+          { name: 'temporal-worker', scope: 'local', check: async () => { if (worker?.getState() !== 'RUNNING') throw new Error(`worker is ${worker?.getState()}`); } },
         ],
       });
       server = await listen(app, o.config.PORT, o.config.HOST);

@@ -1,5 +1,6 @@
+import { kafkaSecurity } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, prepareTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { afterCommit, createPool } from '@hourglass/postgres';
 import { topicNames, type EventOf } from '@hourglass/proto';
@@ -23,8 +24,8 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       await runMigrations(config.DATABASE_URL, logger);
       const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'billing-api' });
       stops.unshift(() => pool.end());
-      const kafka = createKafka({ clientId: `billing-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
-      await ensureTopics(kafka, topicNames);
+      const kafka = createKafka({ clientId: `billing-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+      await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
       const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `billing-${config.INSTANCE_ID}` });
       await relay.start();
       stops.unshift(() => relay.stop());
@@ -85,6 +86,7 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       const { app, registry } = createHttpApp({
         service: 'billing',
         logger,
+        readinessScope: config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },

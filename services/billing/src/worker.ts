@@ -13,6 +13,7 @@ runProcess('billing-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'billing-worker', ...process.env });
   const logger = createLogger({ service: 'billing-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
   return {
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     app: createWorkerProcess({
       service: 'billing worker',

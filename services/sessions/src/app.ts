@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { adminConsole } from '@hourglass/admin-console';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, prepareTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
@@ -10,7 +10,7 @@ import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
-import { temporalTls } from '@hourglass/config';
+import { kafkaSecurity, temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
 import { sessionAdminRoutes } from './http/admin-routes';
 import { demoRoutes } from './http/demo-routes';
@@ -38,8 +38,8 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'sessions-api' });
       stops.unshift(() => pool.end());
 
-      const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
-      await ensureTopics(kafka, topicNames);
+      const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+      await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
       const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
       await relay.start();
       stops.unshift(() => relay.stop());
@@ -85,6 +85,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const { app, registry } = createHttpApp({
         service: 'sessions',
         logger,
+        readinessScope: config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },

@@ -16,6 +16,7 @@ runProcess('sessions-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'sessions-worker', ...process.env });
   const logger = createLogger({ service: 'sessions-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
   return {
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     app: createWorkerProcess({
       service: 'sessions worker',

@@ -40,6 +40,14 @@ export const baseServiceSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: fields.logLevel.default('info'),
   DATABASE_URL: fields.databaseUrl,
+  /**
+   * A direct connection to Postgres for what needs a session of its own — migrations (advisory lock), the outbox
+   * relay's leader lock and LISTEN, the session event streams' LISTEN — when DATABASE_URL goes through a pooler in
+   * transaction mode (PgBouncer), where those do not hold. Unset: DATABASE_URL is used for everything.
+   */
+  DATABASE_DIRECT_URL: fields.databaseUrl.optional(),
+  /** Connections of the process's main pool (each one a PgBouncer client connection in Kubernetes). */
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
   KAFKA_BROKERS: fields.kafkaBrokers,
   TEMPORAL_ADDRESS: fields.temporalAddress,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -78,6 +86,9 @@ export const baseServiceSchema = z.object({
   READINESS_SCOPE: z.enum(['dependencies', 'local']).default('dependencies'),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceSchema>;
+
+/** The URL for session-level work (migrations, advisory locks, LISTEN): the direct one when a pooler is in front. */
+export const directDatabaseUrl = (c: { DATABASE_URL: string; DATABASE_DIRECT_URL?: string }): string => c.DATABASE_DIRECT_URL ?? c.DATABASE_URL;
 
 export { temporalTls, type TemporalTls, type TemporalTlsSettings } from './temporal-tls';
 export { kafkaSecurity, type KafkaSecurity, type KafkaSecuritySettings } from './kafka-security';

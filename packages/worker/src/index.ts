@@ -14,6 +14,7 @@ export interface WorkerProcessOptions {
   logger: Logger;
   config: {
     DATABASE_URL: string;
+    DATABASE_POOL_MAX?: number;
     TEMPORAL_ADDRESS: string;
     TEMPORAL_NAMESPACE: string;
     PORT: number;
@@ -64,7 +65,7 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
       }
       await o.migrate();
-      pool = createPool({ connectionString: o.config.DATABASE_URL, applicationName: o.service });
+      pool = createPool({ connectionString: o.config.DATABASE_URL, max: o.config.DATABASE_POOL_MAX, applicationName: o.service });
       connection = await NativeConnection.connect({ address: o.config.TEMPORAL_ADDRESS, tls: temporalTls(o.config) });
       // Activities that start workflows (a session's auto-start) use this client; it carries the current trace id.
       const client = new Client({ connection, namespace: o.config.TEMPORAL_NAMESPACE, interceptors: { workflow: [traceClientInterceptor()] } });

@@ -1,3 +1,4 @@
+import { directDatabaseUrl } from '@hourglass/config';
 import { runProcess } from '@hourglass/lifecycle';
 import { createLogger } from '@hourglass/logger';
 import { taskQueues } from '@hourglass/workflows';
@@ -20,7 +21,7 @@ runProcess('billing-worker', () => {
       logger,
       config,
       taskQueue: taskQueues.billing,
-      migrate: () => runMigrations(config.DATABASE_URL, logger),
+      migrate: () => runMigrations(directDatabaseUrl(config), logger),
       activities: ({ pool }) => createBillingActivities({ pool, defaultPlanId: config.DEFAULT_PLAN_ID }),
     }),
   };

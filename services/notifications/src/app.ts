@@ -1,4 +1,4 @@
-import { kafkaSecurity } from '@hourglass/config';
+import { directDatabaseUrl, kafkaSecurity } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import { createIdempotentConsumer, createKafka, prepareTopics, registerConsumerLagMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
@@ -19,8 +19,8 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
   const stops: Array<() => Promise<unknown>> = [];
   return {
     async start(): Promise<RunningServer> {
-      await runMigrations(config.DATABASE_URL, logger);
-      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'notifications' });
+      await runMigrations(directDatabaseUrl(config), logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'notifications' });
       stops.unshift(() => pool.end());
       const kafka = createKafka({ clientId: `notifications-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
       await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });

@@ -10,7 +10,7 @@ import { createBillingClient } from './adapters/billing-client';
 import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
-import { kafkaSecurity, temporalTls } from '@hourglass/config';
+import { directDatabaseUrl, kafkaSecurity, temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
 import { sessionAdminRoutes } from './http/admin-routes';
 import { demoRoutes } from './http/demo-routes';
@@ -34,13 +34,16 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
 
   return {
     async start() {
-      await runMigrations(config.DATABASE_URL, logger);
-      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'sessions-api' });
+      await runMigrations(directDatabaseUrl(config), logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'sessions-api' });
       stops.unshift(() => pool.end());
+      // The relay's leader lock and LISTEN (and the event streams' LISTEN) need a session: past the pooler when there is one.
+      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: 3, applicationName: 'sessions-api-session' }) : pool;
+      if (sessionPool !== pool) stops.unshift(() => sessionPool.end());
 
       const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
       await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
-      const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
+      const relay = createOutboxRelay({ pool: sessionPool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
       await relay.start();
       stops.unshift(() => relay.stop());
 
@@ -67,7 +70,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const sweeper = createStaleStartSweeper(deps, { olderThanMs: config.STALE_START_AFTER_MS, everyMs: config.STALE_START_SWEEP_MS });
       sweeper.start();
       stops.unshift(() => sweeper.stop());
-      const hub = createStreamHub(pool, logger);
+      const hub = createStreamHub(sessionPool, logger);
       await hub.start();
       stops.unshift(() => hub.stop());
       const storage = createFileStorage(config);

@@ -1,3 +1,4 @@
+import { directDatabaseUrl } from '@hourglass/config';
 import { runProcess } from '@hourglass/lifecycle';
 import { createLogger } from '@hourglass/logger';
 import { taskQueues, workflowInterceptorModules, workflowsPath } from '@hourglass/workflows';
@@ -25,7 +26,7 @@ runProcess('sessions-worker', () => {
       taskQueue: taskQueues.sessions,
       workflowsPath,
       workflowInterceptorModules,
-      migrate: () => runMigrations(config.DATABASE_URL, logger),
+      migrate: () => runMigrations(directDatabaseUrl(config), logger),
       workflowBundlePath: config.WORKFLOW_BUNDLE,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       activities: ({ pool, client }) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { baseServiceSchema, ConfigError, kafkaSecurity, parseConfig } from '../src';
+import { baseServiceSchema, ConfigError, directDatabaseUrl, kafkaSecurity, parseConfig } from '../src';
 
 const base = {
   SERVICE_NAME: 'billing',
@@ -37,4 +37,12 @@ test('refused: half a credential, SASL without TLS, a CA without TLS, an unreada
   expect(() => security({ KAFKA_TLS: 'true', KAFKA_TLS_CA: '/nonexistent/ca.crt' })).toThrow(ConfigError);
   expect(() => parseConfig(baseServiceSchema, { ...base, KAFKA_TLS: 'yes' })).toThrow(/KAFKA_TLS/);
   expect(() => parseConfig(baseServiceSchema, { ...base, KAFKA_TOPICS: 'auto' })).toThrow(/KAFKA_TOPICS/);
+});
+
+test('session-level work goes past the pooler when a direct URL is given', () => {
+  const pooled = 'postgres://app:pw@sessions-db-pooler-rw:5432/sessions';
+  const direct = 'postgres://app:pw@sessions-db-rw:5432/sessions';
+  expect(directDatabaseUrl(parseConfig(baseServiceSchema, { ...base, DATABASE_URL: pooled, DATABASE_DIRECT_URL: direct }))).toBe(direct);
+  expect(directDatabaseUrl(parseConfig(baseServiceSchema, { ...base, DATABASE_URL: pooled }))).toBe(pooled);
+  expect(parseConfig(baseServiceSchema, base).DATABASE_POOL_MAX).toBe(10);
 });

@@ -48,6 +48,10 @@ export const baseServiceSchema = z.object({
   DATABASE_DIRECT_URL: fields.databaseUrl.optional(),
   /** Connections of the process's main pool (each one a PgBouncer client connection in Kubernetes). */
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** …and of its pool on DATABASE_DIRECT_URL, when set (the relay's leader connection, the streams' LISTEN, a spare). */
+  DATABASE_DIRECT_POOL_MAX: z.coerce.number().int().positive().default(3),
+  /** Workers: serve the Temporal SDK's own metrics (task slots, schedule-to-start latency, failures…) for Prometheus on this port. */
+  TEMPORAL_METRICS_PORT: fields.port.optional(),
   KAFKA_BROKERS: fields.kafkaBrokers,
   TEMPORAL_ADDRESS: fields.temporalAddress,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

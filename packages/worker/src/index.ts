@@ -22,6 +22,8 @@ export interface WorkerProcessOptions {
     /** In-flight activities may run on this long after SIGTERM before they are cancelled. */
     WORKER_SHUTDOWN_GRACE_MS?: number;
     READINESS_SCOPE?: 'dependencies' | 'local';
+    /** Serve the SDK's metrics (Prometheus format) on this port. */
+    TEMPORAL_METRICS_PORT?: number;
   } & TemporalTlsSettings;
   taskQueue: string;
   /** Runs the service's migrations before the worker polls (activities need the schema). */
@@ -62,7 +64,12 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
     async start(): Promise<RunningServer> {
       if (!runtimeInstalled) {
         runtimeInstalled = true;
-        Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+        Runtime.install({
+          telemetryOptions: {
+            logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+            ...(o.config.TEMPORAL_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${o.config.TEMPORAL_METRICS_PORT}` } } } : {}),
+          },
+        });
       }
       await o.migrate();
       pool = createPool({ connectionString: o.config.DATABASE_URL, max: o.config.DATABASE_POOL_MAX, applicationName: o.service });

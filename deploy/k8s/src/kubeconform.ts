@@ -69,7 +69,7 @@ export async function validateEnvironment(tc: Toolchain, dir: string): Promise<R
   return kubeconform(tc, await kustomizeBuild(tc, dir));
 }
 
-export const ENVIRONMENT_DIRS = ['dev', 'prod'].map((env) => path.resolve(__dirname, '..', env));
+export const ENVIRONMENT_DIRS = ['dev', 'prod', 'dev-ingress', 'prod-ingress'].map((env) => path.resolve(__dirname, '..', env));
 
 if (require.main === module) {
   (async () => {

@@ -13,6 +13,11 @@ import { securityHeaders } from './security-headers';
 
 export interface ReadinessCheck {
   name: string;
+  /**
+   * `local`: about this process only (its worker runs); `dependency` (default): a shared service answers (Postgres,
+   * Kafka, Temporal). With readinessScope `local`, /readyz runs only the local ones.
+   */
+  scope?: 'local' | 'dependency';
   /** Resolves when the dependency answers; rejects (or times out) otherwise. */
   check: () => Promise<unknown>;
 }
@@ -21,6 +26,8 @@ export interface HttpAppOptions {
   service: string;
   logger: Logger;
   readiness: ReadinessCheck[];
+  /** Which checks /readyz runs (READINESS_SCOPE): all of them (default), or only the process's own. */
+  readinessScope?: 'dependencies' | 'local';
   /** Adds the service's routes (mount routers with `api.mount` so they appear in /openapi.json); runs after the
    *  shell's middleware and before its 404/error handlers. */
   routes?: (app: Express, api: ApiDocument) => void;
@@ -50,7 +57,8 @@ const READINESS_TIMEOUT_MS = 2000;
  * The shell every Hourglass HTTP process shares: request ids, JSON logs, JSON bodies (raw bytes kept),
  * /healthz, /readyz, /metrics, then the service's routes, then 404 and error handlers that always answer JSON.
  */
-export function createHttpApp({ service, logger, readiness, routes, bodyLimit = '1mb', version = '0.1.0' }: HttpAppOptions): HttpApp {
+export function createHttpApp({ service, logger, readiness: allChecks, readinessScope = 'dependencies', routes, bodyLimit = '1mb', version = '0.1.0' }: HttpAppOptions): HttpApp {
+  const readiness = readinessScope === 'local' ? allChecks.filter((c) => c.scope === 'local') : allChecks;
   const registry = processRegistry;
   collectProcessMetrics(service);
   const requests = counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] });

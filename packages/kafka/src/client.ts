@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 
 export type KafkaClient = Kafka;
 
@@ -9,11 +9,27 @@ interface LoggerLike {
   debug(obj: object, msg?: string): void;
 }
 
+/** TLS and SASL for the brokers (@hourglass/config `kafkaSecurity` gives one); none: plaintext. */
+export interface KafkaConnectionSecurity {
+  tls?: { ca?: Buffer };
+  sasl?: { mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; username: string; password: string };
+}
+
+/** kafkajs's `ssl` and `sasl` options for a connection's security. */
+export function securityOptions(security: KafkaConnectionSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (!security?.tls) return {};
+  return {
+    ssl: security.tls.ca ? { ca: [security.tls.ca] } : true,
+    ...(security.sasl ? { sasl: { ...security.sasl } as SASLOptions } : {}),
+  };
+}
+
 /** A kafkajs client whose own logs go through our logger (warnings and errors only, by default). */
-export function createKafka({ clientId, brokers, logger }: { clientId: string; brokers: string[]; logger?: LoggerLike }): KafkaClient {
+export function createKafka({ clientId, brokers, logger, security }: { clientId: string; brokers: string[]; logger?: LoggerLike; security?: KafkaConnectionSecurity }): KafkaClient {
   return new Kafka({
     clientId,
     brokers,
+    ...securityOptions(security),
     connectionTimeout: 5000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10000 },

@@ -1,4 +1,5 @@
-export { createKafka, ensureTopics, headersToStrings, type KafkaClient } from './client';
+export { createKafka, ensureTopics, headersToStrings, securityOptions, type KafkaClient, type KafkaConnectionSecurity } from './client';
+export { prepareTopics, waitForTopics, withDeadLetters } from './topics';
 export { enqueueEvent, createOutboxRelay, type EnqueueOptions, type OutboxRelay, type OutboxRelayOptions } from './outbox';
 export { createIdempotentConsumer, type HandledEvent, type IdempotentConsumer, type IdempotentConsumerOptions } from './consumer';
 export { waitForEvent, collectEvents, sendRaw, type ObservedEvent } from './probe';

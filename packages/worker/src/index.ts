@@ -14,7 +14,19 @@ export { asNonRetryableWhenPermanent, INVALID_DATA, nonRetryableDataFailures } f
 export interface WorkerProcessOptions {
   service: string;
   logger: Logger;
-  config: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; PORT: number; HOST: string } & TemporalTlsSettings;
+  config: {
+    DATABASE_URL: string;
+    DATABASE_POOL_MAX?: number;
+    TEMPORAL_ADDRESS: string;
+    TEMPORAL_NAMESPACE: string;
+    PORT: number;
+    HOST: string;
+    /** In-flight activities may run on this long after SIGTERM before they are cancelled. */
+    WORKER_SHUTDOWN_GRACE_MS?: number;
+    READINESS_SCOPE?: 'dependencies' | 'local';
+    /** Serve the SDK's metrics (Prometheus format) on this port. */
+    TEMPORAL_METRICS_PORT?: number;
+  } & TemporalTlsSettings;
   taskQueue: string;
   /** Runs the service's migrations before the worker polls (activities need the schema). */
   migrate: () => Promise<void>;
@@ -54,10 +66,17 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
     async start(): Promise<RunningServer> {
       if (!runtimeInstalled) {
         runtimeInstalled = true;
-        Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+        Runtime.install({
+          // The SDK's metrics named as Prometheus expects (counters `_total`, durations in `_seconds`): the alerts of
+          // deploy/k8s (monitoring.ts) use these names.
+          telemetryOptions: {
+            logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+            ...(o.config.TEMPORAL_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${o.config.TEMPORAL_METRICS_PORT}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } : {}),
+          },
+        });
       }
       await o.migrate();
-      pool = createPool({ connectionString: o.config.DATABASE_URL, applicationName: o.service });
+      pool = createPool({ connectionString: o.config.DATABASE_URL, max: o.config.DATABASE_POOL_MAX, applicationName: o.service });
       connection = await NativeConnection.connect({ address: o.config.TEMPORAL_ADDRESS, tls: temporalTls(o.config) });
       // Activities that start workflows (a session's auto-start) use this client; it carries the current trace id.
       const client = new Client({ connection, namespace: o.config.TEMPORAL_NAMESPACE, interceptors: { workflow: [traceClientInterceptor()] } });
@@ -70,6 +89,7 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
         activities: o.activities({ pool, client }),
         ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : o.workflowsPath ? { workflowsPath: o.workflowsPath } : {}),
         ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+        ...(o.config.WORKER_SHUTDOWN_GRACE_MS !== undefined ? { shutdownGraceTime: o.config.WORKER_SHUTDOWN_GRACE_MS } : {}),
         interceptors: {
           // Tracing outermost, so the logged outcome is the failure as Temporal gets it (non-retryable or not).
           activity: [traceActivityInterceptor(o.logger), nonRetryableDataFailures()],
@@ -83,9 +103,10 @@ export function createWorkerProcess(o: WorkerProcessOptions) {
       const { app } = createHttpApp({
         service: o.service,
         logger: o.logger,
+        readinessScope: o.config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool!.query('SELECT 1') },
-          { name: 'temporal-worker', check: async () => { if (worker?.getState() !== 'RUNNING') throw new Error(`worker is ${worker?.getState()}`); } },
+          { name: 'temporal-worker', scope: 'local', check: async () => { if (worker?.getState() !== 'RUNNING') throw new Error(`worker is ${worker?.getState()}`); } },
         ],
       });
       server = await listen(app, o.config.PORT, o.config.HOST);

@@ -1,5 +1,6 @@
+import { directDatabaseUrl, kafkaSecurity } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, prepareTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { afterCommit, createPool } from '@hourglass/postgres';
 import { topicNames, type EventOf } from '@hourglass/proto';
@@ -20,12 +21,15 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
   const stops: Array<() => Promise<unknown>> = [];
   return {
     async start(): Promise<RunningServer> {
-      await runMigrations(config.DATABASE_URL, logger);
-      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'billing-api' });
+      await runMigrations(directDatabaseUrl(config), logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'billing-api' });
       stops.unshift(() => pool.end());
-      const kafka = createKafka({ clientId: `billing-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
-      await ensureTopics(kafka, topicNames);
-      const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `billing-${config.INSTANCE_ID}` });
+      // The relay's leader lock and LISTEN (and the event streams' LISTEN) need a session: past the pooler when there is one.
+      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: config.DATABASE_DIRECT_POOL_MAX, applicationName: 'billing-api-session' }) : pool;
+      if (sessionPool !== pool) stops.unshift(() => sessionPool.end());
+      const kafka = createKafka({ clientId: `billing-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+      await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
+      const relay = createOutboxRelay({ pool: sessionPool, kafka, logger, instanceId: `billing-${config.INSTANCE_ID}` });
       await relay.start();
       stops.unshift(() => relay.stop());
       const admin = kafka.admin();
@@ -81,6 +85,7 @@ export function createBillingApp(config: BillingConfig, logger: Logger) {
       const { app, registry } = createHttpApp({
         service: 'billing',
         logger,
+        readinessScope: config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },

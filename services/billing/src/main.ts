@@ -6,5 +6,5 @@ import { loadConfig } from './config';
 runProcess('billing', () => {
   const config = loadConfig();
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
-  return { logger, app: createBillingApp(config, logger) };
+  return { logger, app: createBillingApp(config, logger), stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS };
 });

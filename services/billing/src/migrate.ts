@@ -1,3 +1,4 @@
+import { directDatabaseUrl } from '@hourglass/config';
 import { createLogger } from '@hourglass/logger';
 import { runMigrations } from './adapters/database';
 import { loadConfig } from './config';
@@ -6,7 +7,7 @@ import { loadConfig } from './config';
 // migrates on start, under the same lock).
 const config = loadConfig({ SERVICE_NAME: 'billing-migrate', ...process.env });
 const logger = createLogger({ service: 'billing-migrate', level: config.LOG_LEVEL });
-runMigrations(config.DATABASE_URL, logger).then(
+runMigrations(directDatabaseUrl(config), logger).then(
   () => process.exit(0),
   (err: unknown) => {
     logger.fatal({ err }, 'migrations failed');

@@ -1,3 +1,4 @@
+import { directDatabaseUrl } from '@hourglass/config';
 import { runProcess } from '@hourglass/lifecycle';
 import { createLogger } from '@hourglass/logger';
 import { taskQueues } from '@hourglass/workflows';
@@ -13,13 +14,14 @@ runProcess('billing-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'billing-worker', ...process.env });
   const logger = createLogger({ service: 'billing-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
   return {
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     app: createWorkerProcess({
       service: 'billing worker',
       logger,
       config,
       taskQueue: taskQueues.billing,
-      migrate: () => runMigrations(config.DATABASE_URL, logger),
+      migrate: () => runMigrations(directDatabaseUrl(config), logger),
       activities: ({ pool }) => createBillingActivities({ pool, defaultPlanId: config.DEFAULT_PLAN_ID }),
     }),
   };

@@ -1,5 +1,6 @@
+import { directDatabaseUrl, kafkaSecurity } from '@hourglass/config';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
-import { createIdempotentConsumer, createKafka, ensureTopics, registerConsumerLagMetrics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, prepareTopics, registerConsumerLagMetrics } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
 import { topicNames } from '@hourglass/proto';
@@ -18,11 +19,11 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
   const stops: Array<() => Promise<unknown>> = [];
   return {
     async start(): Promise<RunningServer> {
-      await runMigrations(config.DATABASE_URL, logger);
-      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'notifications' });
+      await runMigrations(directDatabaseUrl(config), logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'notifications' });
       stops.unshift(() => pool.end());
-      const kafka = createKafka({ clientId: `notifications-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
-      await ensureTopics(kafka, topicNames);
+      const kafka = createKafka({ clientId: `notifications-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+      await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
       const consumer = createIdempotentConsumer({
         kafka,
         pool,
@@ -67,6 +68,7 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       const { app, registry } = createHttpApp({
         service: 'notifications',
         logger,
+        readinessScope: config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { adminConsole } from '@hourglass/admin-console';
-import { createIdempotentConsumer, createKafka, createOutboxRelay, ensureTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
+import { createIdempotentConsumer, createKafka, createOutboxRelay, prepareTopics, registerConsumerLagMetrics, registerOutboxMetrics } from '@hourglass/kafka';
 import { createHttpApp, listen, type RunningServer } from '@hourglass/http';
 import type { Logger } from '@hourglass/logger';
 import { createPool } from '@hourglass/postgres';
@@ -11,7 +11,7 @@ import { runMigrations } from './adapters/database';
 import { createStreamHub } from './adapters/stream-hub';
 import { createStreamQuota } from './adapters/stream-quota';
 import { connectWorkflowGateway } from './adapters/temporal-gateway';
-import { temporalTls } from '@hourglass/config';
+import { directDatabaseUrl, kafkaSecurity, temporalTls } from '@hourglass/config';
 import type { SessionsConfig } from './config';
 import { sessionAdminRoutes } from './http/admin-routes';
 import { demoRoutes } from './http/demo-routes';
@@ -35,13 +35,16 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
 
   return {
     async start() {
-      await runMigrations(config.DATABASE_URL, logger);
-      const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: 'sessions-api' });
+      await runMigrations(directDatabaseUrl(config), logger);
+      const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, applicationName: 'sessions-api' });
       stops.unshift(() => pool.end());
+      // The relay's leader lock and LISTEN (and the event streams' LISTEN) need a session: past the pooler when there is one.
+      const sessionPool = config.DATABASE_DIRECT_URL ? createPool({ connectionString: config.DATABASE_DIRECT_URL, max: config.DATABASE_DIRECT_POOL_MAX, applicationName: 'sessions-api-session' }) : pool;
+      if (sessionPool !== pool) stops.unshift(() => sessionPool.end());
 
-      const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
-      await ensureTopics(kafka, topicNames);
-      const relay = createOutboxRelay({ pool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
+      const kafka = createKafka({ clientId: `sessions-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+      await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
+      const relay = createOutboxRelay({ pool: sessionPool, kafka, logger, instanceId: `sessions-${config.INSTANCE_ID}` });
       await relay.start();
       stops.unshift(() => relay.stop());
 
@@ -64,7 +67,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const sweeper = createStaleStartSweeper(deps, { olderThanMs: config.STALE_START_AFTER_MS, everyMs: config.STALE_START_SWEEP_MS });
       sweeper.start();
       stops.unshift(() => sweeper.stop());
-      const hub = createStreamHub(pool, logger);
+      const hub = createStreamHub(sessionPool, logger);
       await hub.start();
       stops.unshift(() => hub.stop());
       const storage = createFileStorage(config);
@@ -82,6 +85,7 @@ export function createSessionsApp(config: SessionsConfig, logger: Logger): Sessi
       const { app, registry } = createHttpApp({
         service: 'sessions',
         logger,
+        readinessScope: config.READINESS_SCOPE,
         readiness: [
           { name: 'postgres', check: () => pool.query('SELECT 1') },
           { name: 'kafka', check: () => admin.describeCluster() },

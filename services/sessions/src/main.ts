@@ -6,5 +6,5 @@ import { runProcess } from '@hourglass/lifecycle';
 runProcess('sessions', () => {
   const config = loadConfig();
   const logger = createLogger({ service: 'sessions', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
-  return { logger, app: createSessionsApp(config, logger) };
+  return { logger, app: createSessionsApp(config, logger), stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS };
 });

@@ -1,3 +1,4 @@
+import { directDatabaseUrl } from '@hourglass/config';
 import { runProcess } from '@hourglass/lifecycle';
 import { createLogger } from '@hourglass/logger';
 import { taskQueues, workflowInterceptorModules, workflowsPath } from '@hourglass/workflows';
@@ -16,6 +17,7 @@ runProcess('sessions-worker', () => {
   const config = loadConfig({ SERVICE_NAME: 'sessions-worker', ...process.env });
   const logger = createLogger({ service: 'sessions-worker', level: config.LOG_LEVEL, base: { instance: config.INSTANCE_ID } });
   return {
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     app: createWorkerProcess({
       service: 'sessions worker',
@@ -24,7 +26,7 @@ runProcess('sessions-worker', () => {
       taskQueue: taskQueues.sessions,
       workflowsPath,
       workflowInterceptorModules,
-      migrate: () => runMigrations(config.DATABASE_URL, logger),
+      migrate: () => runMigrations(directDatabaseUrl(config), logger),
       workflowBundlePath: config.WORKFLOW_BUNDLE,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       activities: ({ pool, client }) => {

@@ -76,7 +76,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     const retryAfter = error.details.retry_after_seconds;
-    if (error.status === 503 || error.status === 429) res.setHeader('Retry-After', String(typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : 1));
+    if ((error.status === 503 || error.status === 429) && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : 1));
     res.status(error.status).json({ ...error.toJSON(), request_id: req.id });
   };
 }

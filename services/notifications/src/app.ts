@@ -24,18 +24,20 @@ export function createNotificationsApp(config: NotificationsConfig, logger: Logg
       stops.unshift(() => pool.end());
       const kafka = createKafka({ clientId: `notifications-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
       await prepareTopics(kafka, topicNames, { mode: config.KAFKA_TOPICS, timeoutMs: config.KAFKA_TOPICS_WAIT_MS, logger });
-      const consumer = createIdempotentConsumer({
-        kafka,
-        pool,
-        groupId: config.KAFKA_CONSUMER_GROUP,
-        topics: intakeTopics,
-        logger,
-        handler: takeIn,
-        // Intake only writes to this service's database: many events, one commit.
-        batchSize: 50,
-      });
-      await consumer.start();
-      stops.unshift(() => consumer.stop());
+      if (config.KAFKA_INTAKE === 'on') {
+        const consumer = createIdempotentConsumer({
+          kafka,
+          pool,
+          groupId: config.KAFKA_CONSUMER_GROUP,
+          topics: intakeTopics,
+          logger,
+          handler: takeIn,
+          // Intake only writes to this service's database: many events, one commit.
+          batchSize: 50,
+        });
+        await consumer.start();
+        stops.unshift(() => consumer.stop());
+      }
       // Delivery: a dispatcher loop (replicas share the work through SKIP LOCKED claims).
       const email = config.SMTP_URL ? createEmailChannel({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }) : null;
       if (!email) logger.warn('SMTP_URL is not set: email notifications are not sent');

@@ -10,6 +10,11 @@ export const notificationsConfigSchema = baseServiceSchema.extend({
   DISCORD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Kafka consumer group of the intake (one per deployment; a drill or a blue/green copy uses its own). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('notifications'),
+  /**
+   * `off`: this process only delivers what is stored (a delivery-only replica, scaled apart from intake; or a drill
+   * beside a shared stack) and reads no Kafka topic.
+   */
+  KAFKA_INTAKE: z.enum(['on', 'off']).default('on'),
   /** A claim older than this is taken to belong to a dispatcher that died: the message is sent again (same Message-ID). */
   STALE_CLAIM_MS: z.coerce.number().int().positive().default(60_000),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),

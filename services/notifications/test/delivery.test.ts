@@ -188,7 +188,7 @@ test('a dispatcher that crashed after claiming → the message is sent again wit
 });
 
 test('both channels chosen → delivered by both; a retry sends only to the one still missing', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   const address = `${randomUUID()}@example.test`;
   smtpScript.set(address, [451]);
   const userId = await userWith({ email: address, discord: `${discordUrl}${hook}`, channels: { packs: ['discord', 'email'] } });
@@ -201,7 +201,7 @@ test('both channels chosen → delivered by both; a retry sends only to the one 
 });
 
 test('after a dead Discord webhook, later Discord messages go by email until a new webhook is set', async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   discordScript.set(hook, [{ status: 404, body: { message: 'Unknown Webhook', code: 10015 } }]);
   const address = `${randomUUID()}@example.test`;
   const userId = await userWith({ email: address, discord: `${discordUrl}${hook}`, channels: { sessions: ['discord'], packs: ['discord'] } });
@@ -217,7 +217,7 @@ test('after a dead Discord webhook, later Discord messages go by email until a n
   const attempts = await db.pool.query(`SELECT a.channel FROM delivery_attempts a JOIN notifications n ON n.id = a.notification_id WHERE n.user_id = $1`, [userId]);
   expect(attempts.rows.filter((a) => a.channel === 'discord')).toHaveLength(1);
   // A new webhook is a fresh start (preferences API clears the mark; here as it does).
-  const fresh = `/api/webhooks/${randomUUID()}`;
+  const fresh = webhookPath();
   await db.pool.query(`UPDATE preferences SET discord_webhook_url = $2, discord_dead = false, discord_dead_at = NULL WHERE user_id = $1`, [userId, `${discordUrl}${fresh}`]);
   await request(userId, 'pack_one_session_left', randomUUID(), { remaining_sessions: '1' });
   await drain();
@@ -236,7 +236,7 @@ test('no preferences but an email a payment taught us → payments still go by e
 });
 
 test("messages are written in the reader's time zone and locale", async () => {
-  const hook = `/api/webhooks/${randomUUID()}`;
+  const hook = webhookPath();
   const userId = await userWith({ discord: `${discordUrl}${hook}` });
   await db.pool.query(`UPDATE preferences SET time_zone = 'Asia/Tokyo', locale = 'en-GB' WHERE user_id = $1`, [userId]);
   await request(userId, 'session_extended', randomUUID(), { added_minutes: '1', expires_at: '2026-12-01T04:25:22.082Z' });

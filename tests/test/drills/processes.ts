@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -26,7 +27,10 @@ export function startProcess(name: string, entry: string, env: Record<string, st
       child.kill('SIGKILL');
       reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-2000)}`));
     }, timeoutMs);
+    // Kept beside the stack's logs (kept when a test fails): drills-<name>.log.
+    const logFile = process.env.HOURGLASS_LOG_DIR ? path.join(process.env.HOURGLASS_LOG_DIR, `drill-${name}.log`) : null;
     const onData = (chunk: Buffer) => {
+      if (logFile) appendFileSync(logFile, chunk);
       output += chunk.toString();
       if (output.length > 100_000) output = output.slice(-20_000);
       if (output.includes(readyText)) {

@@ -25,7 +25,9 @@ export async function benchStack(): Promise<BenchStack> {
     env: stack.testEnv as Record<string, string>,
     stop: async () => {
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      // Profiles (HOURGLASS_PROFILE) and logs are kept when asked for.
+      if (process.env.HOURGLASS_PROFILE || process.env.HOURGLASS_KEEP_LOGS) process.stderr.write(`stack logs kept in ${settings.logDir}\n`);
+      else rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -169,6 +169,16 @@ export function selectInstances(all: readonly ServiceInstance[], selection: stri
 }
 
 /**
+ * HOURGLASS_PROFILE=sessions,sessions-worker: those processes run with V8's CPU profiler and write .cpuprofile files into
+ * <logs>/profiles/<process> when they stop (open it in Chrome DevTools) — to see where a benchmark's CPU goes.
+ */
+export function profileArgs(name: string, logDir: string, selection = process.env.HOURGLASS_PROFILE): string[] {
+  const wanted = (selection ?? '').split(',').map((n) => n.trim());
+  // A directory per process: its main thread and its module-loader thread each write a profile there.
+  return wanted.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, 'profiles', name)}`] : [];
+}
+
+/**
  * Starts every service whose entry file exists, all at once, and waits for each `GET /readyz` to answer 200.
  * When one fails, the others are stopped and the error names it.
  */
@@ -193,7 +203,7 @@ export async function startServices(o: StartServicesOptions): Promise<StartedSer
     const proc = startProcess({
       name: instance.name,
       command: process.execPath,
-      args: ['--import', 'tsx', entry],
+      args: [...profileArgs(instance.name, o.logDir), '--import', 'tsx', entry],
       cwd,
       env: { ...process.env, ...serviceEnv(instance, port, o.wiring) },
       logFile,

@@ -96,3 +96,19 @@ test('renewing after the seat was released is refused; the student needs a new p
     await w.stop();
   }
 });
+
+test('a completion sent before any worker ran the pack is applied in its first task (handlers ready before it runs)', async () => {
+  const packs = new FakePacks();
+  const taskQueue = taskQueues.sessions; // no worker polls it between tests
+  const p = await startPack(taskQueue);
+  // No worker yet: the update waits on the server and reaches the workflow together with its start.
+  const completing = p.complete('early');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const w = await worker(packs, taskQueue);
+  try {
+    expect(await completing).toMatchObject({ remainingSessions: 1, completed: ['early'] });
+    expect(packs.eventsOf(p.packId)).toEqual(['created', 'completed_session']);
+  } finally {
+    await w.stop();
+  }
+});

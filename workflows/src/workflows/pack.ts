@@ -60,6 +60,9 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
     pending.push(() => packs.recordPackChange({ state: snapshot, event, eventKey, sessionId }));
   };
 
+  // Queued before any handler exists, so an update that arrived with the start is recorded after the creation.
+  change('created', 'created');
+
   setHandler(packStateQuery, () => state);
 
   setHandler(
@@ -130,10 +133,14 @@ export async function sessionPackWorkflow(input: PackInput): Promise<PackState> 
       pending.shift();
     }
   };
-  /** Updates answer once their effects are recorded (read model, events, reminders, entering grace). */
-  const settled = () => condition(() => pending.length === 0 && state.status !== 'depleted');
+  /**
+   * Updates answer once their effects are recorded (read model, events, reminders, entering grace).
+   * A declaration, not a const: an update that reached the workflow with its start runs inside setHandler(), above.
+   */
+  function settled() {
+    return condition(() => pending.length === 0 && state.status !== 'depleted');
+  }
 
-  change('created', 'created');
   await flush();
 
   // Active: until depleted, renewed, or the pack's end date.

@@ -217,7 +217,8 @@ export async function startServices(o: StartServicesOptions): Promise<StartedSer
   const results = await Promise.allSettled(
     running.map(async (s) => {
       await waitUntil(s.name, 'ready (GET /readyz)', () => httpOk(`${s.url}/readyz`), {
-        timeoutMs: o.readyTimeoutMs ?? 60_000,
+        // Generous: on a loaded 2-core machine Kafka's group coordinator alone can take a minute to load.
+        timeoutMs: o.readyTimeoutMs ?? 150_000,
         intervalMs: 250,
         process: s.process,
         signal: o.signal,

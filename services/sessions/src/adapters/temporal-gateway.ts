@@ -64,7 +64,7 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
       try {
         return await client.workflow.getHandle(workflowIds.session(sessionId)).executeUpdate(endSessionUpdate, { args: [{ requestedBy }] });
       } catch (e) {
-        if (isGone(e)) return null;
+        if (isWorkflowGone(e)) return null;
         throw toDomainError(e);
       }
     },
@@ -73,7 +73,7 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
       try {
         return await client.workflow.getHandle(workflowIds.session(sessionId)).executeUpdate(extendSessionUpdate, { args: [req], updateId: `extend:${req.paymentId}` });
       } catch (e) {
-        if (isGone(e)) return null;
+        if (isWorkflowGone(e)) return null;
         throw toDomainError(e);
       }
     },
@@ -100,7 +100,7 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
       try {
         return await client.workflow.getHandle(workflowIds.pack(packId)).executeUpdate(def, { args: [{ sessionId }] });
       } catch (e) {
-        if (isGone(e)) return null;
+        if (isWorkflowGone(e)) return null;
         throw toDomainError(e);
       }
     },
@@ -109,7 +109,7 @@ export async function connectWorkflowGateway({ address, namespace, tls }: { addr
       try {
         return await client.workflow.getHandle(workflowIds.pack(packId)).executeUpdate(renewPackUpdate, { args: [{ newPackId }] });
       } catch (e) {
-        if (isGone(e)) return null;
+        if (isWorkflowGone(e)) return null;
         throw toDomainError(e);
       }
     },
@@ -145,10 +145,15 @@ export function sessionWorkflowStarter(client: Client): SessionWorkflowStarter {
   };
 }
 
-function isGone(e: unknown): boolean {
-  if (e instanceof WorkflowNotFoundError) return true;
+/**
+ * Whether the workflow itself is over or unknown. Every gRPC NOT_FOUND becomes a WorkflowNotFoundError in the SDK,
+ * including "Namespace default is not found." from a Temporal server still starting up: that one is transient and must
+ * be retried, never read as "the session is over" (a paid extension would be refunded after it was applied).
+ */
+export function isWorkflowGone(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? '');
-  return /workflow execution already completed|not found/i.test(msg);
+  if (/workflow execution already completed/i.test(msg)) return true;
+  return e instanceof WorkflowNotFoundError && !/namespace \S+ is not found/i.test(msg);
 }
 
 /** Maps a refused update to the API's error; the refusal's details are the body fields. */

@@ -6,7 +6,7 @@ import type { BillingClient } from '../adapters/billing-client';
 import type { WorkflowGateway } from '../adapters/temporal-gateway';
 import { effectiveStatus } from '../domain/session';
 import { sessionsExtended } from '../metrics';
-import { recordSessionExtendedInTx } from './session-record';
+import { extensionRecorded, recordSessionExtendedInTx } from './session-record';
 import { accessibleSession, type Deps } from './sessions';
 
 export interface PaidExtension {
@@ -36,6 +36,9 @@ export async function applyPaidExtension(tx: PoolClient, gateway: WorkflowGatewa
     await recordSessionExtendedInTx(tx, { sessionId: e.sessionId, userId: e.userId, paymentId: e.paymentId, addedMinutes: e.minutes, expiresAt: state.expiresAt, durationMinutes: state.durationMinutes });
     return 'applied';
   }
+  // The workflow is over, but it may have applied this very payment before it ended: a first delivery whose answer was
+  // lost (Temporal restarting) and this redelivery. An applied extension is never refunded.
+  if (await extensionRecorded(tx, e.sessionId, e.paymentId)) return 'applied';
   await enqueueEvent(tx, 'sessions.extension.rejected.v1', { ...e, reason: 'the session had already ended' });
   afterCommit(tx, () => sessionsExtended.inc({ outcome: 'rejected' }));
   return 'rejected';

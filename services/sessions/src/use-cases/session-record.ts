@@ -42,11 +42,16 @@ export function recordSessionExtended(pool: Pool, e: SessionExtension): Promise<
   return withTransaction(pool, (tx) => recordSessionExtendedInTx(tx, e));
 }
 
+/** Whether this payment's extension is in the read model (the workflow records it before the session can end). */
+export async function extensionRecorded(tx: PoolClient, sessionId: string, paymentId: string): Promise<boolean> {
+  const { rowCount } = await tx.query(`SELECT 1 FROM session_events WHERE session_id = $1 AND type = 'session:extended' AND data->>'payment_id' = $2`, [sessionId, paymentId]);
+  return (rowCount ?? 0) > 0;
+}
+
 export async function recordSessionExtendedInTx(tx: PoolClient, e: SessionExtension): Promise<void> {
   {
     await tx.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [e.sessionId]);
-    const { rowCount: recorded } = await tx.query(`SELECT 1 FROM session_events WHERE session_id = $1 AND type = 'session:extended' AND data->>'payment_id' = $2`, [e.sessionId, e.paymentId]);
-    if (recorded) return;
+    if (await extensionRecorded(tx, e.sessionId, e.paymentId)) return;
     await tx.query(
       `UPDATE sessions SET expires_at = GREATEST(expires_at, $2), duration_minutes = GREATEST(duration_minutes, $3), updated_at = now() WHERE id = $1`,
       [e.sessionId, e.expiresAt, e.durationMinutes],
